@@ -1,0 +1,101 @@
+//! The one domain error enum. Each variant is one Cognito exception that cognate emits;
+//! `cognate-wire` maps them to `__type` names and HTTP statuses in a single exhaustive match.
+
+use thiserror::Error;
+
+/// A failed operation, as the caller will see it. The `String` is the message text.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DomainError {
+    #[error("{0}")]
+    InvalidParameter(String),
+    #[error("{0}")]
+    InvalidPassword(String),
+    #[error("{0}")]
+    ResourceNotFound(String),
+    #[error("{0}")]
+    UserNotFound(String),
+    #[error("{0}")]
+    UsernameExists(String),
+    #[error("{0}")]
+    AliasExists(String),
+    #[error("{0}")]
+    NotAuthorized(String),
+    #[error("{0}")]
+    UserNotConfirmed(String),
+    #[error("{0}")]
+    PasswordResetRequired(String),
+    #[error("{0}")]
+    CodeMismatch(String),
+    #[error("{0}")]
+    ExpiredCode(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("{0}")]
+    TooManyFailedAttempts(String),
+    #[error("{0}")]
+    CodeDeliveryFailure(String),
+    #[error("{0}")]
+    UnsupportedOperation(String),
+    #[error("{0}")]
+    UserLambdaValidation(String),
+    #[error("{0}")]
+    UnexpectedLambda(String),
+    #[error("{0}")]
+    InvalidLambdaResponse(String),
+    /// Something broke inside cognate (storage unavailable, a bug). The message is for the log;
+    /// callers only see a generic text.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Self::InvalidParameter(msg.into())
+    }
+
+    pub fn not_authorized(msg: impl Into<String>) -> Self {
+        Self::NotAuthorized(msg.into())
+    }
+
+    pub fn pool_not_found(pool_id: &str) -> Self {
+        Self::ResourceNotFound(format!("User pool {pool_id} does not exist."))
+    }
+
+    pub fn client_not_found(client_id: &str) -> Self {
+        Self::ResourceNotFound(format!("User pool client {client_id} does not exist."))
+    }
+
+    pub fn user_not_found() -> Self {
+        Self::UserNotFound("User does not exist.".into())
+    }
+
+    pub fn incorrect_credentials() -> Self {
+        Self::NotAuthorized("Incorrect username or password.".into())
+    }
+
+    pub fn attempt_limit() -> Self {
+        Self::LimitExceeded("Attempt limit exceeded, please try after some time.".into())
+    }
+}
+
+/// What a storage backend can report. Backends map driver errors onto these; the flows turn
+/// them into [`DomainError`]s with the right Cognito meaning.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique index or a conditional update refused the change. `constraint` names what
+    /// collided: `username`, `alias:<attribute>`, `status`, `pool`, `client`.
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for DomainError {
+    fn from(err: StoreError) -> Self {
+        DomainError::Internal(err.to_string())
+    }
+}
+
+pub type Result<T, E = DomainError> = std::result::Result<T, E>;

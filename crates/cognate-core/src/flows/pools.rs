@@ -1,0 +1,145 @@
+//! User pools and app clients: create, read, update, delete, list.
+
+use super::Cognate;
+use crate::client::{AppClient, ClientSettings};
+use crate::error::{DomainError, Result, StoreError};
+use crate::ids;
+use crate::pool::{PoolSettings, UserPool};
+use crate::user::AliasKind;
+
+/// One page of a listing and the key to continue after it.
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// What `UpdateUserPoolClient` may change.
+pub struct ClientChanges {
+    pub name: Option<String>,
+    pub settings: ClientSettings,
+}
+
+fn check_pool_settings(settings: &PoolSettings) -> Result<()> {
+    if !settings.alias_attributes.is_empty() && !settings.username_attributes.is_empty() {
+        return Err(DomainError::invalid(
+            "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",
+        ));
+    }
+    if settings.username_attributes.contains(&AliasKind::PreferredUsername) {
+        return Err(DomainError::invalid("preferred_username cannot be a username attribute."));
+    }
+    Ok(())
+}
+
+impl Cognate {
+    pub async fn create_pool(&self, name: String, settings: PoolSettings, region: Option<&str>) -> Result<UserPool> {
+        check_pool_settings(&settings)?;
+        let now = self.clock.now();
+        let region = region.unwrap_or(&self.config.region);
+        loop {
+            let pool = UserPool {
+                id: ids::new_pool_id(self.rng.as_ref(), region),
+                name: name.clone(),
+                created: now,
+                modified: now,
+                settings: settings.clone(),
+            };
+            match self.store.insert_pool(&pool).await {
+                Ok(()) => return Ok(pool),
+                // A random id collided with an existing pool: draw again.
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    pub async fn update_pool(&self, pool_id: &str, settings: PoolSettings) -> Result<UserPool> {
+        let mut pool = self.pool(pool_id).await?;
+        check_pool_settings(&settings)?;
+        // Username and alias attributes and case sensitivity are fixed at creation.
+        let fixed = &pool.settings;
+        let settings = PoolSettings {
+            username_attributes: fixed.username_attributes.clone(),
+            alias_attributes: fixed.alias_attributes.clone(),
+            case_sensitive: fixed.case_sensitive,
+            schema: fixed.schema.clone(),
+            ..settings
+        };
+        pool.settings = settings;
+        pool.modified = self.clock.now();
+        self.store.update_pool(&pool).await?;
+        Ok(pool)
+    }
+
+    pub async fn delete_pool(&self, pool_id: &str) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        if pool.settings.deletion_protection {
+            return Err(DomainError::invalid(
+                "The user pool cannot be deleted because deletion protection is activated.",
+            ));
+        }
+        self.store.delete_pool(pool_id).await?;
+        Ok(())
+    }
+
+    pub async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<ListPage<UserPool>> {
+        let items = self.store.list_pools(after, limit).await?;
+        let next = (items.len() == limit).then(|| items.last().map(|p| p.id.clone())).flatten();
+        Ok(ListPage { items, next })
+    }
+
+    pub async fn create_client(
+        &self,
+        pool_id: &str,
+        name: String,
+        generate_secret: bool,
+        settings: ClientSettings,
+    ) -> Result<AppClient> {
+        self.pool(pool_id).await?;
+        let now = self.clock.now();
+        let client = AppClient {
+            pool_id: pool_id.into(),
+            client_id: ids::new_client_id(self.rng.as_ref()),
+            name,
+            secret: generate_secret.then(|| ids::new_client_secret(self.rng.as_ref())),
+            created: now,
+            modified: now,
+            settings,
+        };
+        self.store.insert_client(&client).await?;
+        Ok(client)
+    }
+
+    /// The client, which must belong to `pool_id`.
+    pub async fn client_in_pool(&self, pool_id: &str, client_id: &str) -> Result<AppClient> {
+        self.pool(pool_id).await?;
+        match self.store.get_client(client_id).await? {
+            Some(c) if c.pool_id == pool_id => Ok(c),
+            _ => Err(DomainError::client_not_found(client_id)),
+        }
+    }
+
+    pub async fn update_client(&self, pool_id: &str, client_id: &str, changes: ClientChanges) -> Result<AppClient> {
+        let mut client = self.client_in_pool(pool_id, client_id).await?;
+        if let Some(name) = changes.name {
+            client.name = name;
+        }
+        client.settings = changes.settings;
+        client.modified = self.clock.now();
+        self.store.update_client(&client).await?;
+        Ok(client)
+    }
+
+    pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<()> {
+        self.client_in_pool(pool_id, client_id).await?;
+        self.store.delete_client(pool_id, client_id).await?;
+        Ok(())
+    }
+
+    pub async fn list_clients(&self, pool_id: &str, after: Option<&str>, limit: usize) -> Result<ListPage<AppClient>> {
+        self.pool(pool_id).await?;
+        let items = self.store.list_clients(pool_id, after, limit).await?;
+        let next = (items.len() == limit).then(|| items.last().map(|c| c.client_id.clone())).flatten();
+        Ok(ListPage { items, next })
+    }
+}

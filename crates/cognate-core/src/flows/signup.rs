@@ -1,0 +1,394 @@
+//! Sign-up and confirmation:
+//!
+//! ```text
+//! SignUp ──► UNCONFIRMED ──ConfirmSignUp(code) / AdminConfirmSignUp──► CONFIRMED
+//!                 │  ▲
+//!                 └──┘ ResendConfirmationCode (new code, old one stops working)
+//! ```
+
+use super::{Cognate, HOUR};
+use crate::attributes;
+use crate::codes::{self, CodeCheck};
+use crate::error::{DomainError, Result, StoreError};
+use crate::ids::{self, Timestamp};
+use crate::mask;
+use crate::password;
+use crate::pool::UserPool;
+use crate::ports::{alias_constraint, Confirmation, Delivery};
+use crate::user::{AliasClaim, AliasKind, Attributes, Medium, NewUser, OutboxMessage, User, UserStatus};
+
+pub struct SignUpRequest {
+    pub client_id: String,
+    pub secret_hash: Option<String>,
+    pub username: String,
+    pub password: Option<String>,
+    pub attributes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeDelivery {
+    pub destination: String,
+    pub medium: Medium,
+    pub attribute: String,
+}
+
+#[derive(Debug)]
+pub struct SignUpResult {
+    pub confirmed: bool,
+    pub sub: String,
+    pub delivery: Option<CodeDelivery>,
+}
+
+const SIGNUP: &str = "signup";
+const CONFIRM_ACTION: &str = "confirm_sign_up";
+const RESEND_ACTION: &str = "resend_confirmation_code";
+
+fn exists_message(kind: AliasKind) -> String {
+    format!("An account with the given {} already exists.", kind.attribute())
+}
+
+/// Where a sign-up code goes: the phone first when both are auto-verified, as Cognito does.
+fn code_target(pool: &UserPool, attributes: &Attributes) -> Option<(AliasKind, Medium, String)> {
+    let auto = &pool.settings.auto_verified_attributes;
+    [(AliasKind::PhoneNumber, Medium::Sms), (AliasKind::Email, Medium::Email)].into_iter().find_map(|(kind, medium)| {
+        let value = attributes.get(kind.attribute())?;
+        auto.contains(&kind).then(|| (kind, medium, value.clone()))
+    })
+}
+
+fn delivery_details(kind: AliasKind, medium: Medium, to: &str) -> CodeDelivery {
+    CodeDelivery {
+        destination: match medium {
+            Medium::Email => mask::email(to),
+            Medium::Sms => mask::phone(to),
+        },
+        medium,
+        attribute: kind.attribute().into(),
+    }
+}
+
+impl Cognate {
+    fn render_code_message(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        medium: Medium,
+        to: &str,
+        kind: &str,
+        code: &str,
+    ) -> OutboxMessage {
+        let t = &pool.settings.templates;
+        let (subject, body) = match medium {
+            Medium::Email => (Some(t.email_subject().to_string()), t.email_message().replace("{####}", code)),
+            Medium::Sms => (None, t.sms_message().replace("{####}", code)),
+        };
+        OutboxMessage {
+            pool_id: pool.id.clone(),
+            username: user.username.clone(),
+            recipient: to.into(),
+            medium,
+            kind: kind.into(),
+            subject,
+            body,
+            created: self.clock.now(),
+        }
+    }
+
+    /// Hands a queued message to the mailer and records the outcome. On failure the caller
+    /// decides what to undo.
+    async fn dispatch(&self, outbox_id: Option<i64>, message: &OutboxMessage) -> Result<()> {
+        let outcome = self.mailer.deliver(message).await;
+        let status = match &outcome {
+            Ok(Delivery::Sent) => "sent",
+            Ok(Delivery::Logged) => "logged",
+            Err(_) => "failed",
+        };
+        if let Some(id) = outbox_id {
+            self.store.set_outbox_status(id, status).await?;
+        }
+        outcome.map(|_| ()).map_err(|e| DomainError::CodeDeliveryFailure(format!("Unable to deliver the code: {e}")))
+    }
+
+    pub async fn sign_up(&self, req: SignUpRequest) -> Result<SignUpResult> {
+        let (client, pool) = self.client_and_pool(&req.client_id).await?;
+        Self::check_secret_hash(&client, req.secret_hash.as_deref(), &[&req.username])?;
+        let settings = &pool.settings;
+        if settings.allow_admin_create_user_only {
+            return Err(DomainError::not_authorized("SignUp is not permitted for this user pool"));
+        }
+        if let Some(allowed) = &client.settings.write_attributes {
+            if let Some((name, _)) = req.attributes.iter().find(|(n, _)| !allowed.contains(n)) {
+                return Err(DomainError::not_authorized(format!(
+                    "A client attempted to write unauthorized attribute {name}"
+                )));
+            }
+        }
+        attributes::validate_supplied(settings, &req.attributes)?;
+        let mut attrs: Attributes = req.attributes.iter().cloned().collect();
+        for verified in ["email_verified", "phone_number_verified"] {
+            attrs.remove(verified);
+        }
+
+        let sub = ids::new_uuid(self.rng.as_ref());
+        let mut aliases = Vec::new();
+        let username = if settings.username_attributes.is_empty() {
+            for kind in &settings.alias_attributes {
+                let looks_like = match kind {
+                    AliasKind::Email => attributes::is_email(&req.username),
+                    AliasKind::PhoneNumber => attributes::is_phone(&req.username),
+                    AliasKind::PreferredUsername => false,
+                };
+                if looks_like {
+                    return Err(DomainError::invalid(format!(
+                        "Username cannot be of {} format, since user pool is configured for {} alias.",
+                        kind.attribute(),
+                        kind.attribute()
+                    )));
+                }
+            }
+            req.username.clone()
+        } else {
+            // The email or phone number is the sign-in name; the username is the sub.
+            let kind =
+                if attributes::is_email(&req.username) && settings.username_attributes.contains(&AliasKind::Email) {
+                    AliasKind::Email
+                } else if attributes::is_phone(&req.username)
+                    && settings.username_attributes.contains(&AliasKind::PhoneNumber)
+                {
+                    AliasKind::PhoneNumber
+                } else {
+                    return Err(DomainError::invalid(match settings.username_attributes.as_slice() {
+                        [AliasKind::Email] => "Username should be an email.",
+                        [AliasKind::PhoneNumber] => "Username should be a phone number.",
+                        _ => "Username should be either an email or a phone number.",
+                    }));
+                };
+            attrs.insert(kind.attribute().into(), req.username.clone());
+            for k in &settings.username_attributes {
+                if let Some(v) = attrs.get(k.attribute()) {
+                    aliases.push(AliasClaim { kind: *k, value_key: settings.alias_key(*k, v), force: false });
+                }
+            }
+            sub.clone()
+        };
+        attrs.insert("sub".into(), sub.clone());
+        attributes::check_required(settings, &attrs)?;
+
+        let Some(password) = req.password.as_deref().filter(|p| !p.is_empty()) else {
+            return Err(DomainError::invalid("1 validation error detected: Value at 'password' failed to satisfy constraint: Member must not be null"));
+        };
+        password::check(&settings.password_policy, password)?;
+        let password_hash = self.passwords.hash(password).await.map_err(DomainError::Internal)?;
+
+        let now = self.clock.now();
+        let user = User {
+            pool_id: pool.id.clone(),
+            username: username.clone(),
+            sub: sub.clone(),
+            status: UserStatus::Unconfirmed,
+            enabled: true,
+            attributes: attrs,
+            password_hash: Some(password_hash),
+            created: now,
+            modified: now,
+        };
+        let target = code_target(&pool, &user.attributes);
+        let issued = target.as_ref().map(|(kind, ..)| {
+            codes::issue(
+                self.rng.as_ref(),
+                &pool.id,
+                &sub,
+                SIGNUP,
+                Some(kind.attribute()),
+                now,
+                self.config.signup_code_ttl,
+            )
+        });
+        let message = match (&target, &issued) {
+            (Some((_, medium, to)), Some(code)) => {
+                Some(self.render_code_message(&pool, &user, *medium, to, "SignUp", &code.value))
+            }
+            _ => None,
+        };
+        let new_user = NewUser { username_key: settings.username_key(&username), aliases, user };
+        let outbox_id =
+            match self.store.create_user(&new_user, issued.as_ref().map(|c| &c.stored), message.as_ref()).await {
+                Ok(id) => id,
+                Err(StoreError::Conflict { constraint }) => {
+                    let kind = settings.username_attributes.iter().find(|k| constraint == alias_constraint(**k));
+                    return Err(DomainError::UsernameExists(match kind {
+                        Some(kind) => exists_message(*kind),
+                        None => "User already exists".into(),
+                    }));
+                }
+                Err(e) => return Err(e.into()),
+            };
+        if let Some(message) = &message {
+            if let Err(e) = self.dispatch(outbox_id, message).await {
+                // Nothing half-created: a user whose code never left is removed again.
+                self.store.delete_user(&pool.id, &sub).await?;
+                return Err(e);
+            }
+        }
+        Ok(SignUpResult {
+            confirmed: false,
+            sub,
+            delivery: target.map(|(kind, medium, to)| delivery_details(kind, medium, &to)),
+        })
+    }
+
+    /// A user for the unauthenticated confirmation calls, with their error wording.
+    async fn user_for_code(&self, pool: &UserPool, username: &str) -> Result<User> {
+        self.find_user(pool, username)
+            .await?
+            .ok_or_else(|| DomainError::UserNotFound("Username/client id combination not found.".into()))
+    }
+
+    async fn count_attempt(&self, pool: &UserPool, user: &User, action: &str, limit: u32) -> Result<()> {
+        let n = self.store.bump_attempts(&pool.id, &user.sub, action, self.clock.now(), HOUR).await?;
+        if n > limit {
+            return Err(DomainError::attempt_limit());
+        }
+        Ok(())
+    }
+
+    pub async fn confirm_sign_up(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+        code: &str,
+        force_alias_creation: bool,
+    ) -> Result<User> {
+        let (client, pool) = self.client_and_pool(client_id).await?;
+        Self::check_secret_hash(&client, secret_hash, &[username])?;
+        let user = match self.user_for_code(&pool, username).await {
+            Err(DomainError::UserNotFound(_)) if client.settings.prevents_user_existence_errors() => {
+                return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()))
+            }
+            other => other?,
+        };
+        self.count_attempt(&pool, &user, CONFIRM_ACTION, self.config.confirm_attempts_per_hour).await?;
+        if user.status != UserStatus::Unconfirmed {
+            return Err(DomainError::not_authorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status.as_str()
+            )));
+        }
+        let now = self.clock.now();
+        let stored =
+            self.store.get_code(&pool.id, &user.sub, SIGNUP).await?.ok_or_else(|| {
+                DomainError::ExpiredCode("Invalid code provided, please request a code again.".into())
+            })?;
+        match codes::check(&stored, code, now) {
+            CodeCheck::Mismatch => {
+                return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()))
+            }
+            CodeCheck::Expired => {
+                return Err(DomainError::ExpiredCode("Invalid code provided, please request a code again.".into()))
+            }
+            CodeCheck::Valid => {}
+        }
+        let verified = stored.attribute.as_deref().and_then(AliasKind::parse);
+        self.confirm(&pool, user, verified, force_alias_creation, now).await
+    }
+
+    pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> Result<User> {
+        let pool = self.pool(pool_id).await?;
+        let user = self.require_user(&pool, username).await?;
+        if user.status != UserStatus::Unconfirmed {
+            return Err(DomainError::not_authorized(format!(
+                "User cannot be confirmed. Current status is {}",
+                user.status.as_str()
+            )));
+        }
+        let now = self.clock.now();
+        self.confirm(&pool, user, None, false, now).await
+    }
+
+    /// UNCONFIRMED → CONFIRMED, verifying `verified` and claiming the aliases that brings.
+    async fn confirm(
+        &self,
+        pool: &UserPool,
+        mut user: User,
+        verified: Option<AliasKind>,
+        force: bool,
+        now: Timestamp,
+    ) -> Result<User> {
+        let settings = &pool.settings;
+        let mut set_attributes = Vec::new();
+        let mut claims = Vec::new();
+        if let Some(kind) = verified {
+            if let Some(flag) = kind.verified_attribute() {
+                set_attributes.push((flag.to_string(), "true".to_string()));
+            }
+            if settings.alias_attributes.contains(&kind) {
+                if let Some(value) = user.attribute(kind.attribute()) {
+                    claims.push(AliasClaim { kind, value_key: settings.alias_key(kind, value), force });
+                }
+            }
+        }
+        if settings.alias_attributes.contains(&AliasKind::PreferredUsername) {
+            if let Some(value) = user.attribute("preferred_username") {
+                let value_key = settings.alias_key(AliasKind::PreferredUsername, value);
+                claims.push(AliasClaim { kind: AliasKind::PreferredUsername, value_key, force: false });
+            }
+        }
+        let confirmation = Confirmation {
+            pool_id: pool.id.clone(),
+            sub: user.sub.clone(),
+            expected: UserStatus::Unconfirmed,
+            new_status: UserStatus::Confirmed,
+            set_attributes: set_attributes.clone(),
+            claims,
+            now,
+        };
+        match self.store.confirm_user(&confirmation).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict { constraint }) if constraint == "status" => {
+                return Err(DomainError::not_authorized("User cannot be confirmed. Current status is CONFIRMED"))
+            }
+            Err(StoreError::Conflict { constraint }) => {
+                let name = constraint.trim_start_matches("alias:");
+                return Err(DomainError::AliasExists(format!("An account with the {name} already exists.")));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        user.status = UserStatus::Confirmed;
+        user.attributes.extend(set_attributes);
+        user.modified = now;
+        Ok(user)
+    }
+
+    pub async fn resend_confirmation_code(
+        &self,
+        client_id: &str,
+        secret_hash: Option<&str>,
+        username: &str,
+    ) -> Result<CodeDelivery> {
+        let (client, pool) = self.client_and_pool(client_id).await?;
+        Self::check_secret_hash(&client, secret_hash, &[username])?;
+        let user = self.user_for_code(&pool, username).await?;
+        if user.status != UserStatus::Unconfirmed {
+            return Err(DomainError::invalid("User is already confirmed."));
+        }
+        self.count_attempt(&pool, &user, RESEND_ACTION, self.config.resend_per_hour).await?;
+        let Some((kind, medium, to)) = code_target(&pool, &user.attributes) else {
+            return Err(DomainError::invalid("Cannot resend codes. Auto verification not turned on."));
+        };
+        let now = self.clock.now();
+        let issued = codes::issue(
+            self.rng.as_ref(),
+            &pool.id,
+            &user.sub,
+            SIGNUP,
+            Some(kind.attribute()),
+            now,
+            self.config.signup_code_ttl,
+        );
+        let message = self.render_code_message(&pool, &user, medium, &to, "ResendCode", &issued.value);
+        let outbox_id = self.store.replace_code(&issued.stored, Some(&message)).await?;
+        self.dispatch(outbox_id, &message).await?;
+        Ok(delivery_details(kind, medium, &to))
+    }
+}

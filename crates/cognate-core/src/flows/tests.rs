@@ -1,0 +1,217 @@
+//! Flow tests with in-memory ports and a fake clock.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::client::ClientSettings;
+use crate::pool::PoolSettings;
+use crate::testkit::*;
+use crate::user::{AliasKind, UserStatus};
+
+struct World {
+    cognate: Cognate,
+    clock: Arc<FakeClock>,
+    mailer: Arc<FakeMailer>,
+}
+
+fn world() -> World {
+    let clock = Arc::new(FakeClock::default());
+    let mailer = Arc::new(FakeMailer::default());
+    let cognate = Cognate {
+        store: Arc::new(MemStore::default()),
+        clock: clock.clone(),
+        rng: Arc::new(SeqRng::default()),
+        passwords: Arc::new(PlainPasswords),
+        mailer: mailer.clone(),
+        config: CoreConfig::default(),
+    };
+    World { cognate, clock, mailer }
+}
+
+async fn pool_and_client(w: &World, settings: PoolSettings) -> (String, String) {
+    let pool = w.cognate.create_pool("p".into(), settings, None).await.unwrap();
+    let client_settings = ClientSettings {
+        explicit_auth_flows: Some(vec!["ALLOW_USER_PASSWORD_AUTH".into(), "ALLOW_REFRESH_TOKEN_AUTH".into()]),
+        ..Default::default()
+    };
+    let client = w.cognate.create_client(&pool.id, "c".into(), false, client_settings).await.unwrap();
+    (pool.id, client.client_id)
+}
+
+fn email_pool() -> PoolSettings {
+    PoolSettings { auto_verified_attributes: vec![AliasKind::Email], ..Default::default() }
+}
+
+fn signup(client_id: &str, username: &str, email: &str) -> SignUpRequest {
+    SignUpRequest {
+        client_id: client_id.into(),
+        secret_hash: None,
+        username: username.into(),
+        password: Some("Passw0rd!".into()),
+        attributes: vec![("email".into(), email.into())],
+    }
+}
+
+fn password_auth(client_id: &str, username: &str, password: &str) -> AuthRequest {
+    AuthRequest {
+        client_id: client_id.into(),
+        pool_id: None,
+        flow: "USER_PASSWORD_AUTH".into(),
+        parameters: [("USERNAME".to_string(), username.to_string()), ("PASSWORD".to_string(), password.to_string())]
+            .into(),
+    }
+}
+
+#[tokio::test]
+async fn sign_up_confirm_sign_in() {
+    let w = world();
+    let (pool_id, client_id) = pool_and_client(&w, email_pool()).await;
+    let result = w.cognate.sign_up(signup(&client_id, "alice", "alice@example.com")).await.unwrap();
+    assert!(!result.confirmed);
+    assert_eq!(result.delivery.unwrap().destination, "a***@e***.com");
+    let err = w.cognate.initiate_auth(password_auth(&client_id, "alice", "Passw0rd!")).await.unwrap_err();
+    assert_eq!(err, DomainError::UserNotConfirmed("User is not confirmed.".into()));
+    let err = w.cognate.initiate_auth(password_auth(&client_id, "alice", "wrong")).await.unwrap_err();
+    assert_eq!(err, DomainError::incorrect_credentials());
+    let code = w.mailer.last_code();
+    let user = w.cognate.confirm_sign_up(&client_id, None, "alice", &code, false).await.unwrap();
+    assert_eq!(user.status, UserStatus::Confirmed);
+    assert_eq!(user.attribute("email_verified"), Some("true"));
+    let err = w.cognate.confirm_sign_up(&client_id, None, "alice", &code, false).await.unwrap_err();
+    assert_eq!(err, DomainError::not_authorized("User cannot be confirmed. Current status is CONFIRMED"));
+    let grant = w.cognate.initiate_auth(password_auth(&client_id, "alice", "Passw0rd!")).await.unwrap();
+    assert!(grant.refresh_token.is_some());
+    let stored = w.cognate.admin_get_user(&pool_id, "alice").await.unwrap();
+    assert_eq!(stored.status, UserStatus::Confirmed);
+}
+
+#[tokio::test]
+async fn codes_expire_and_resend_replaces_them() {
+    let w = world();
+    let (_, client_id) = pool_and_client(&w, email_pool()).await;
+    w.cognate.sign_up(signup(&client_id, "bob", "bob@example.com")).await.unwrap();
+    let first = w.mailer.last_code();
+    w.cognate.resend_confirmation_code(&client_id, None, "bob").await.unwrap();
+    let second = w.mailer.last_code();
+    if first != second {
+        let err = w.cognate.confirm_sign_up(&client_id, None, "bob", &first, false).await.unwrap_err();
+        assert!(matches!(err, DomainError::CodeMismatch(_)));
+    }
+    w.clock.advance(Duration::from_secs(24 * 3600));
+    let err = w.cognate.confirm_sign_up(&client_id, None, "bob", &second, false).await.unwrap_err();
+    assert!(matches!(err, DomainError::ExpiredCode(_)));
+}
+
+#[tokio::test]
+async fn brute_force_is_stopped_by_the_attempt_limit() {
+    let w = world();
+    let (_, client_id) = pool_and_client(&w, email_pool()).await;
+    w.cognate.sign_up(signup(&client_id, "carol", "carol@example.com")).await.unwrap();
+    let code = w.mailer.last_code();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..15 {
+        let err = w.cognate.confirm_sign_up(&client_id, None, "carol", wrong, false).await.unwrap_err();
+        assert!(matches!(err, DomainError::CodeMismatch(_)));
+    }
+    let err = w.cognate.confirm_sign_up(&client_id, None, "carol", &code, false).await.unwrap_err();
+    assert_eq!(err, DomainError::attempt_limit());
+    w.clock.advance(Duration::from_secs(3601));
+    w.cognate.confirm_sign_up(&client_id, None, "carol", &code, false).await.unwrap();
+}
+
+#[tokio::test]
+async fn failed_delivery_leaves_no_user() {
+    let w = world();
+    let (pool_id, client_id) = pool_and_client(&w, email_pool()).await;
+    w.mailer.fail.store(true, Ordering::SeqCst);
+    let err = w.cognate.sign_up(signup(&client_id, "dave", "dave@example.com")).await.unwrap_err();
+    assert!(matches!(err, DomainError::CodeDeliveryFailure(_)));
+    let err = w.cognate.admin_get_user(&pool_id, "dave").await.unwrap_err();
+    assert!(matches!(err, DomainError::UserNotFound(_)));
+    w.mailer.fail.store(false, Ordering::SeqCst);
+    w.cognate.sign_up(signup(&client_id, "dave", "dave@example.com")).await.unwrap();
+}
+
+#[tokio::test]
+async fn email_as_username_is_unique_and_signs_in() {
+    let w = world();
+    let settings = PoolSettings { username_attributes: vec![AliasKind::Email], ..email_pool() };
+    let (pool_id, client_id) = pool_and_client(&w, settings).await;
+    let mut req = signup(&client_id, "erin@example.com", "erin@example.com");
+    req.attributes.clear();
+    let res = w.cognate.sign_up(req).await.unwrap();
+    let user = w.cognate.admin_get_user(&pool_id, "erin@example.com").await.unwrap();
+    assert_eq!(user.username, res.sub);
+    let mut dup = signup(&client_id, "erin@example.com", "erin@example.com");
+    dup.attributes.clear();
+    let err = w.cognate.sign_up(dup).await.unwrap_err();
+    assert_eq!(err, DomainError::UsernameExists("An account with the given email already exists.".into()));
+    let bad = signup(&client_id, "not-an-email", "x@example.com");
+    assert!(matches!(w.cognate.sign_up(bad).await.unwrap_err(), DomainError::InvalidParameter(_)));
+}
+
+#[tokio::test]
+async fn alias_conflicts_and_forced_moves() {
+    let w = world();
+    let settings = PoolSettings { alias_attributes: vec![AliasKind::Email], ..email_pool() };
+    let (pool_id, client_id) = pool_and_client(&w, settings).await;
+    w.cognate.sign_up(signup(&client_id, "first", "same@example.com")).await.unwrap();
+    let code = w.mailer.last_code();
+    w.cognate.confirm_sign_up(&client_id, None, "first", &code, false).await.unwrap();
+    w.cognate.sign_up(signup(&client_id, "second", "same@example.com")).await.unwrap();
+    let code = w.mailer.last_code();
+    let err = w.cognate.confirm_sign_up(&client_id, None, "second", &code, false).await.unwrap_err();
+    assert_eq!(err, DomainError::AliasExists("An account with the email already exists.".into()));
+    w.cognate.confirm_sign_up(&client_id, None, "second", &code, true).await.unwrap();
+    let first = w.cognate.admin_get_user(&pool_id, "first").await.unwrap();
+    assert_eq!(first.attribute("email_verified"), Some("false"));
+    let by_alias = w.cognate.admin_get_user(&pool_id, "same@example.com").await.unwrap();
+    assert_eq!(by_alias.username, "second");
+    let err = w.cognate.sign_up(signup(&client_id, "x@example.com", "x@example.com")).await.unwrap_err();
+    assert!(matches!(err, DomainError::InvalidParameter(_)));
+}
+
+#[tokio::test]
+async fn case_insensitive_pools_fold_usernames() {
+    let w = world();
+    let settings = PoolSettings { case_sensitive: Some(false), ..email_pool() };
+    let (_, client_id) = pool_and_client(&w, settings).await;
+    w.cognate.sign_up(signup(&client_id, "Alice", "a@example.com")).await.unwrap();
+    let err = w.cognate.sign_up(signup(&client_id, "alice", "a@example.com")).await.unwrap_err();
+    assert!(matches!(err, DomainError::UsernameExists(_)));
+}
+
+#[tokio::test]
+async fn secret_hash_is_required_for_secret_clients() {
+    let w = world();
+    let pool = w.cognate.create_pool("p".into(), email_pool(), None).await.unwrap();
+    let client = w.cognate.create_client(&pool.id, "c".into(), true, ClientSettings::default()).await.unwrap();
+    let err = w.cognate.sign_up(signup(&client.client_id, "frank", "f@example.com")).await.unwrap_err();
+    assert!(matches!(err, DomainError::NotAuthorized(m) if m.contains("configured for secret")));
+    let mut req = signup(&client.client_id, "frank", "f@example.com");
+    req.secret_hash = Some(crate::secret_hash::compute(client.secret.as_deref().unwrap(), "frank", &client.client_id));
+    w.cognate.sign_up(req).await.unwrap();
+}
+
+#[tokio::test]
+async fn refresh_keeps_the_session_facts() {
+    let w = world();
+    let (_, client_id) = pool_and_client(&w, email_pool()).await;
+    w.cognate.sign_up(signup(&client_id, "gina", "g@example.com")).await.unwrap();
+    let code = w.mailer.last_code();
+    w.cognate.confirm_sign_up(&client_id, None, "gina", &code, false).await.unwrap();
+    let grant = w.cognate.initiate_auth(password_auth(&client_id, "gina", "Passw0rd!")).await.unwrap();
+    w.clock.advance(Duration::from_secs(60));
+    let refresh = AuthRequest {
+        client_id: client_id.clone(),
+        pool_id: None,
+        flow: "REFRESH_TOKEN_AUTH".into(),
+        parameters: [("REFRESH_TOKEN".to_string(), grant.refresh_token.clone().unwrap())].into(),
+    };
+    let again = w.cognate.initiate_auth(refresh).await.unwrap();
+    assert_eq!(again.origin_jti, grant.origin_jti);
+    assert_eq!(again.auth_time, grant.auth_time);
+    assert!(again.refresh_token.is_none());
+}

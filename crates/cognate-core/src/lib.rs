@@ -1,0 +1,26 @@
+//! The domain core of cognate: user pools, app clients, users, codes, aliases, password
+//! policies and the sign-up / confirmation / sign-in flows.
+//!
+//! It knows nothing of HTTP, JSON wire shapes or SQL. It reaches storage, delivery, time,
+//! randomness and password hashing only through the traits in [`ports`], so every rule can
+//! be unit-tested with a fake clock and in-memory fakes.
+
+pub mod attributes;
+pub mod client;
+pub mod codes;
+pub mod error;
+pub mod filter;
+pub mod flows;
+pub mod ids;
+pub mod mask;
+pub mod password;
+pub mod pool;
+pub mod ports;
+pub mod secret_hash;
+pub mod user;
+
+#[cfg(test)]
+mod testkit;
+
+pub use error::DomainError;
+pub use flows::Cognate;

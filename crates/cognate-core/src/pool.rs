@@ -1,0 +1,187 @@
+//! User pools and the settings the flows read.
+//!
+//! Settings derive serde so a store can persist them as one document; the AWS wire shapes are
+//! mapped separately in `cognate-wire`, so this persisted form is cognate's own.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::Timestamp;
+use crate::user::AliasKind;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserPool {
+    pub id: String,
+    pub name: String,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+    pub settings: PoolSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PoolSettings {
+    pub password_policy: PasswordPolicy,
+    /// `email` / `phone_number` used as the username itself.
+    pub username_attributes: Vec<AliasKind>,
+    /// `email` / `phone_number` / `preferred_username` usable as sign-in aliases once verified.
+    pub alias_attributes: Vec<AliasKind>,
+    pub auto_verified_attributes: Vec<AliasKind>,
+    /// `None` when the pool was created without `UsernameConfiguration` (case sensitive).
+    pub case_sensitive: Option<bool>,
+    pub templates: MessageTemplates,
+    /// Custom attributes, and standard attributes whose settings differ from the defaults.
+    pub schema: Vec<SchemaAttribute>,
+    /// Trigger name (`PreSignUp`, …) → function ARN.
+    pub lambda_config: Vec<(String, String)>,
+    pub allow_admin_create_user_only: bool,
+    pub deletion_protection: bool,
+    pub mfa_configuration: String,
+    /// Members of the pool's configuration that cognate stores and echoes but does not act
+    /// on yet, as the wire layer encoded them. The domain never looks inside.
+    pub passthrough: String,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            password_policy: PasswordPolicy::default(),
+            username_attributes: Vec::new(),
+            alias_attributes: Vec::new(),
+            auto_verified_attributes: Vec::new(),
+            case_sensitive: None,
+            templates: MessageTemplates::default(),
+            schema: Vec::new(),
+            lambda_config: Vec::new(),
+            allow_admin_create_user_only: false,
+            deletion_protection: false,
+            mfa_configuration: "OFF".into(),
+            passthrough: String::new(),
+        }
+    }
+}
+
+impl PoolSettings {
+    pub fn is_case_sensitive(&self) -> bool {
+        self.case_sensitive.unwrap_or(true)
+    }
+
+    /// The key under which a username (or case-folded alias) is unique in this pool.
+    pub fn username_key(&self, username: &str) -> String {
+        if self.is_case_sensitive() {
+            username.to_string()
+        } else {
+            username.to_lowercase()
+        }
+    }
+
+    /// Emails compare case-insensitively in case-insensitive pools; phone numbers never vary.
+    pub fn alias_key(&self, kind: AliasKind, value: &str) -> String {
+        match kind {
+            AliasKind::Email | AliasKind::PreferredUsername => self.username_key(value),
+            AliasKind::PhoneNumber => value.to_string(),
+        }
+    }
+
+    pub fn custom_attribute(&self, name: &str) -> Option<&SchemaAttribute> {
+        self.schema.iter().find(|a| a.name == name)
+    }
+
+    pub fn lambda(&self, trigger: &str) -> Option<&str> {
+        self.lambda_config.iter().find(|(t, _)| t == trigger).map(|(_, arn)| arn.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PasswordPolicy {
+    pub minimum_length: u32,
+    pub require_uppercase: bool,
+    pub require_lowercase: bool,
+    pub require_numbers: bool,
+    pub require_symbols: bool,
+    pub password_history_size: Option<u32>,
+    pub temporary_password_validity_days: u32,
+}
+
+impl Default for PasswordPolicy {
+    /// What Cognito applies when a pool is created without a policy.
+    fn default() -> Self {
+        Self {
+            minimum_length: 8,
+            require_uppercase: true,
+            require_lowercase: true,
+            require_numbers: true,
+            require_symbols: true,
+            password_history_size: None,
+            temporary_password_validity_days: 7,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MessageTemplates {
+    pub email_message: Option<String>,
+    pub email_subject: Option<String>,
+    pub sms_message: Option<String>,
+    pub email_message_by_link: Option<String>,
+    pub email_subject_by_link: Option<String>,
+    pub default_email_option: Option<String>,
+    pub sms_authentication_message: Option<String>,
+}
+
+pub const DEFAULT_CODE_MESSAGE: &str = "Your verification code is {####}. ";
+pub const DEFAULT_CODE_SUBJECT: &str = "Your verification code";
+
+impl MessageTemplates {
+    pub fn email_message(&self) -> &str {
+        self.email_message.as_deref().unwrap_or(DEFAULT_CODE_MESSAGE)
+    }
+
+    pub fn email_subject(&self) -> &str {
+        self.email_subject.as_deref().unwrap_or(DEFAULT_CODE_SUBJECT)
+    }
+
+    pub fn sms_message(&self) -> &str {
+        self.sms_message.as_deref().unwrap_or(DEFAULT_CODE_MESSAGE)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttributeDataType {
+    String,
+    Number,
+    DateTime,
+    Boolean,
+}
+
+impl AttributeDataType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::String => "String",
+            Self::Number => "Number",
+            Self::DateTime => "DateTime",
+            Self::Boolean => "Boolean",
+        }
+    }
+}
+
+/// One schema attribute. `name` is the full name (`custom:tier` for custom attributes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaAttribute {
+    pub name: String,
+    pub data_type: AttributeDataType,
+    pub developer_only: bool,
+    pub mutable: bool,
+    pub required: bool,
+    pub min_length: Option<String>,
+    pub max_length: Option<String>,
+    pub min_value: Option<String>,
+    pub max_value: Option<String>,
+}
+
+impl SchemaAttribute {
+    pub fn is_custom(&self) -> bool {
+        self.name.starts_with("custom:") || self.name.starts_with("dev:")
+    }
+}

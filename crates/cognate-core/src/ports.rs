@@ -1,0 +1,174 @@
+//! The traits through which the domain reaches the outside world.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::client::AppClient;
+use crate::error::StoreError;
+use crate::filter::UserFilter;
+use crate::ids::Timestamp;
+use crate::pool::UserPool;
+use crate::user::{
+    AliasClaim, AliasKind, Attributes, NewUser, OutboxMessage, RefreshToken, StoredCode, User, UserStatus,
+};
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// Cryptographically secure random bytes.
+pub trait Rng: Send + Sync {
+    fn fill(&self, buf: &mut [u8]);
+}
+
+/// Password hashing is slow on purpose; implementations run it off the async workers.
+#[async_trait]
+pub trait Passwords: Send + Sync {
+    async fn hash(&self, password: &str) -> Result<String, String>;
+    /// `Ok(false)` for a wrong password or a hash this implementation cannot read.
+    async fn verify(&self, password: &str, hash: &str) -> Result<bool, String>;
+}
+
+/// The result of handing one message to a delivery channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// No channel is configured for the medium: the message stays readable in the outbox.
+    Logged,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Delivers one message, retrying as the channel sees fit. `Err` means it was not
+    /// delivered and will not be.
+    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivery, String>;
+}
+
+/// The changes applied atomically when a user is confirmed.
+#[derive(Debug, Clone)]
+pub struct Confirmation {
+    pub pool_id: String,
+    pub sub: String,
+    pub expected: UserStatus,
+    pub new_status: UserStatus,
+    /// Attributes to set (e.g. `email_verified = "true"`).
+    pub set_attributes: Vec<(String, String)>,
+    pub claims: Vec<AliasClaim>,
+    pub now: Timestamp,
+}
+
+/// Which collision a refused alias claim hit.
+pub fn alias_constraint(kind: AliasKind) -> String {
+    format!("alias:{}", kind.attribute())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OutboxQuery {
+    pub pool_id: Option<String>,
+    pub recipient: Option<String>,
+    pub last: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub message: OutboxMessage,
+    pub status: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SigningKey {
+    pub pool_id: String,
+    pub kid: String,
+    /// `id` or `access`.
+    pub token_use: String,
+    /// PKCS#8 DER of the RSA private key.
+    pub private_der: Vec<u8>,
+    pub created: Timestamp,
+}
+
+/// Storage. Every method is one transaction; uniqueness of usernames and aliases is the
+/// backend's unique indexes, reported as [`StoreError::Conflict`].
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn insert_pool(&self, pool: &UserPool) -> Result<(), StoreError>;
+    async fn get_pool(&self, pool_id: &str) -> Result<Option<UserPool>, StoreError>;
+    async fn update_pool(&self, pool: &UserPool) -> Result<(), StoreError>;
+    /// Deletes the pool with its clients, users, codes, tokens and keys.
+    async fn delete_pool(&self, pool_id: &str) -> Result<(), StoreError>;
+    /// Pools ordered by id, strictly after `after`.
+    async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, StoreError>;
+    async fn count_users(&self, pool_id: &str) -> Result<u64, StoreError>;
+
+    async fn insert_client(&self, client: &AppClient) -> Result<(), StoreError>;
+    async fn get_client(&self, client_id: &str) -> Result<Option<AppClient>, StoreError>;
+    async fn update_client(&self, client: &AppClient) -> Result<(), StoreError>;
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<(), StoreError>;
+    /// Clients of a pool ordered by id, strictly after `after`.
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AppClient>, StoreError>;
+
+    /// Creates the user, its aliases, its pending code and the outbox message in one
+    /// transaction. Returns the outbox id of the message, if any.
+    async fn create_user(
+        &self,
+        user: &NewUser,
+        code: Option<&StoredCode>,
+        message: Option<&OutboxMessage>,
+    ) -> Result<Option<i64>, StoreError>;
+    async fn get_user_by_username(&self, pool_id: &str, username_key: &str) -> Result<Option<User>, StoreError>;
+    async fn get_user_by_alias(
+        &self,
+        pool_id: &str,
+        kind: AliasKind,
+        value_key: &str,
+    ) -> Result<Option<User>, StoreError>;
+    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<User>, StoreError>;
+    async fn delete_user(&self, pool_id: &str, sub: &str) -> Result<(), StoreError>;
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&UserFilter>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError>;
+    /// Applies a confirmation if the user is still in `expected` status; `Conflict{status}`
+    /// otherwise, `Conflict{alias:..}` when a non-forced alias claim collides.
+    async fn confirm_user(&self, confirmation: &Confirmation) -> Result<(), StoreError>;
+    async fn update_attributes(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        attributes: &Attributes,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Replaces the user's pending code for `code.purpose` and queues its message.
+    async fn replace_code(&self, code: &StoredCode, message: Option<&OutboxMessage>)
+        -> Result<Option<i64>, StoreError>;
+    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<Option<StoredCode>, StoreError>;
+    /// Counts one attempt at `action` in the window that contains `now` and returns the count.
+    async fn bump_attempts(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError>;
+
+    async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError>;
+    async fn get_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError>;
+
+    async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError>;
+    async fn list_outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError>;
+
+    async fn get_signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKey>, StoreError>;
+    /// Inserts a key unless the pool already has one for that use; returns whether it did.
+    async fn insert_signing_key(&self, key: &SigningKey) -> Result<bool, StoreError>;
+}

@@ -1,0 +1,335 @@
+//! In-memory fakes of the ports, for the domain's unit tests.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::client::AppClient;
+use crate::error::StoreError;
+use crate::filter::UserFilter;
+use crate::ids::Timestamp;
+use crate::pool::UserPool;
+use crate::ports::*;
+use crate::user::*;
+
+/// Deterministic "random" bytes from a counter.
+#[derive(Default)]
+pub struct SeqRng(AtomicU64);
+
+impl Rng for SeqRng {
+    fn fill(&self, buf: &mut [u8]) {
+        for b in buf {
+            let n = self.0.fetch_add(1, Ordering::Relaxed);
+            *b = (n.wrapping_mul(2654435761) >> 7) as u8;
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct FakeClock(pub AtomicI64);
+
+impl FakeClock {
+    pub fn advance(&self, d: Duration) {
+        self.0.fetch_add(d.as_millis() as i64, Ordering::SeqCst);
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(1_700_000_000_000 + self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// Stores passwords as `plain:<password>`: fast, and obviously not for production.
+pub struct PlainPasswords;
+
+#[async_trait]
+impl Passwords for PlainPasswords {
+    async fn hash(&self, password: &str) -> Result<String, String> {
+        Ok(format!("plain:{password}"))
+    }
+    async fn verify(&self, password: &str, hash: &str) -> Result<bool, String> {
+        Ok(hash == format!("plain:{password}"))
+    }
+}
+
+#[derive(Default)]
+pub struct FakeMailer {
+    pub sent: Mutex<Vec<OutboxMessage>>,
+    pub fail: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl Mailer for FakeMailer {
+    async fn deliver(&self, message: &OutboxMessage) -> Result<Delivery, String> {
+        if self.fail.load(Ordering::SeqCst) {
+            return Err("smtp down".into());
+        }
+        self.sent.lock().unwrap().push(message.clone());
+        Ok(Delivery::Sent)
+    }
+}
+
+impl FakeMailer {
+    pub fn last_code(&self) -> String {
+        let sent = self.sent.lock().unwrap();
+        let body = &sent.last().expect("a message was sent").body;
+        body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("a code").to_string()
+    }
+}
+
+/// A store in a few hash maps, honouring the same uniqueness rules as the SQL backends.
+#[derive(Default)]
+pub struct MemStore {
+    inner: Mutex<Mem>,
+}
+
+#[derive(Default)]
+struct Mem {
+    pools: HashMap<String, UserPool>,
+    clients: HashMap<String, AppClient>,
+    users: HashMap<(String, String), (User, String)>,
+    aliases: HashMap<(String, AliasKind, String), String>,
+    codes: HashMap<(String, String, String), StoredCode>,
+    attempts: HashMap<(String, String, String), (Timestamp, u32)>,
+    refresh: HashMap<String, RefreshToken>,
+    outbox: Vec<(OutboxMessage, String)>,
+    keys: Vec<SigningKey>,
+}
+
+#[async_trait]
+impl Store for MemStore {
+    async fn insert_pool(&self, pool: &UserPool) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().pools.insert(pool.id.clone(), pool.clone());
+        Ok(())
+    }
+    async fn get_pool(&self, pool_id: &str) -> Result<Option<UserPool>, StoreError> {
+        Ok(self.inner.lock().unwrap().pools.get(pool_id).cloned())
+    }
+    async fn update_pool(&self, pool: &UserPool) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().pools.insert(pool.id.clone(), pool.clone());
+        Ok(())
+    }
+    async fn delete_pool(&self, pool_id: &str) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().pools.remove(pool_id);
+        Ok(())
+    }
+    async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, StoreError> {
+        let m = self.inner.lock().unwrap();
+        let mut v: Vec<_> = m.pools.values().filter(|p| after.is_none_or(|a| p.id.as_str() > a)).cloned().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v.truncate(limit);
+        Ok(v)
+    }
+    async fn count_users(&self, pool_id: &str) -> Result<u64, StoreError> {
+        Ok(self.inner.lock().unwrap().users.keys().filter(|(p, _)| p == pool_id).count() as u64)
+    }
+    async fn insert_client(&self, client: &AppClient) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().clients.insert(client.client_id.clone(), client.clone());
+        Ok(())
+    }
+    async fn get_client(&self, client_id: &str) -> Result<Option<AppClient>, StoreError> {
+        Ok(self.inner.lock().unwrap().clients.get(client_id).cloned())
+    }
+    async fn update_client(&self, client: &AppClient) -> Result<(), StoreError> {
+        self.insert_client(client).await
+    }
+    async fn delete_client(&self, _pool_id: &str, client_id: &str) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().clients.remove(client_id);
+        Ok(())
+    }
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AppClient>, StoreError> {
+        let m = self.inner.lock().unwrap();
+        let mut v: Vec<_> = m
+            .clients
+            .values()
+            .filter(|c| c.pool_id == pool_id && after.is_none_or(|a| c.client_id.as_str() > a))
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.client_id.cmp(&b.client_id));
+        v.truncate(limit);
+        Ok(v)
+    }
+    async fn create_user(
+        &self,
+        new: &NewUser,
+        code: Option<&StoredCode>,
+        message: Option<&OutboxMessage>,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let pool = new.user.pool_id.clone();
+        if m.users.values().any(|(u, key)| u.pool_id == pool && *key == new.username_key) {
+            return Err(StoreError::Conflict { constraint: "username".into() });
+        }
+        for a in &new.aliases {
+            if m.aliases.contains_key(&(pool.clone(), a.kind, a.value_key.clone())) {
+                return Err(StoreError::Conflict { constraint: alias_constraint(a.kind) });
+            }
+        }
+        for a in &new.aliases {
+            m.aliases.insert((pool.clone(), a.kind, a.value_key.clone()), new.user.sub.clone());
+        }
+        m.users.insert((pool.clone(), new.user.sub.clone()), (new.user.clone(), new.username_key.clone()));
+        if let Some(c) = code {
+            m.codes.insert((pool.clone(), c.sub.clone(), c.purpose.clone()), c.clone());
+        }
+        Ok(message.map(|msg| {
+            m.outbox.push((msg.clone(), "pending".into()));
+            m.outbox.len() as i64
+        }))
+    }
+    async fn get_user_by_username(&self, pool_id: &str, key: &str) -> Result<Option<User>, StoreError> {
+        let m = self.inner.lock().unwrap();
+        Ok(m.users.values().find(|(u, k)| u.pool_id == pool_id && k == key).map(|(u, _)| u.clone()))
+    }
+    async fn get_user_by_alias(&self, pool_id: &str, kind: AliasKind, key: &str) -> Result<Option<User>, StoreError> {
+        let m = self.inner.lock().unwrap();
+        let Some(sub) = m.aliases.get(&(pool_id.to_string(), kind, key.to_string())) else { return Ok(None) };
+        Ok(m.users.get(&(pool_id.to_string(), sub.clone())).map(|(u, _)| u.clone()))
+    }
+    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.inner.lock().unwrap().users.get(&(pool_id.to_string(), sub.to_string())).map(|(u, _)| u.clone()))
+    }
+    async fn delete_user(&self, pool_id: &str, sub: &str) -> Result<(), StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        m.users.remove(&(pool_id.to_string(), sub.to_string()));
+        m.aliases.retain(|_, s| s != sub);
+        m.codes.retain(|(_, s, _), _| s != sub);
+        Ok(())
+    }
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        _f: Option<&UserFilter>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let m = self.inner.lock().unwrap();
+        let mut v: Vec<_> = m
+            .users
+            .values()
+            .map(|(u, _)| u.clone())
+            .filter(|u| u.pool_id == pool_id && after.is_none_or(|a| u.sub.as_str() > a))
+            .collect();
+        v.sort_by(|a, b| a.sub.cmp(&b.sub));
+        v.truncate(limit);
+        Ok(v)
+    }
+    async fn confirm_user(&self, c: &Confirmation) -> Result<(), StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let key = (c.pool_id.clone(), c.sub.clone());
+        let status = m.users.get(&key).map(|(u, _)| u.status).ok_or(StoreError::NotFound)?;
+        if status != c.expected {
+            return Err(StoreError::Conflict { constraint: "status".into() });
+        }
+        for claim in &c.claims {
+            let akey = (c.pool_id.clone(), claim.kind, claim.value_key.clone());
+            match m.aliases.get(&akey).cloned() {
+                Some(holder) if holder != c.sub && !claim.force => {
+                    return Err(StoreError::Conflict { constraint: alias_constraint(claim.kind) })
+                }
+                Some(holder) if holder != c.sub => {
+                    if let (Some((prev, _)), Some(v)) =
+                        (m.users.get_mut(&(c.pool_id.clone(), holder)), claim.kind.verified_attribute())
+                    {
+                        prev.attributes.insert(v.into(), "false".into());
+                    }
+                }
+                _ => {}
+            }
+        }
+        for claim in &c.claims {
+            m.aliases.insert((c.pool_id.clone(), claim.kind, claim.value_key.clone()), c.sub.clone());
+        }
+        let (user, _) = m.users.get_mut(&key).ok_or(StoreError::NotFound)?;
+        user.status = c.new_status;
+        for (k, v) in &c.set_attributes {
+            user.attributes.insert(k.clone(), v.clone());
+        }
+        m.codes.remove(&(c.pool_id.clone(), c.sub.clone(), "signup".into()));
+        Ok(())
+    }
+    async fn update_attributes(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        attributes: &Attributes,
+        _now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let (u, _) = m.users.get_mut(&(pool_id.to_string(), sub.to_string())).ok_or(StoreError::NotFound)?;
+        u.attributes = attributes.clone();
+        Ok(())
+    }
+    async fn replace_code(
+        &self,
+        code: &StoredCode,
+        message: Option<&OutboxMessage>,
+    ) -> Result<Option<i64>, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        m.codes.insert((code.pool_id.clone(), code.sub.clone(), code.purpose.clone()), code.clone());
+        Ok(message.map(|msg| {
+            m.outbox.push((msg.clone(), "pending".into()));
+            m.outbox.len() as i64
+        }))
+    }
+    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<Option<StoredCode>, StoreError> {
+        Ok(self.inner.lock().unwrap().codes.get(&(pool_id.into(), sub.into(), purpose.into())).cloned())
+    }
+    async fn bump_attempts(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let e = m.attempts.entry((pool_id.into(), sub.into(), action.into())).or_insert((now, 0));
+        if now >= e.0.plus(window) {
+            *e = (now, 0);
+        }
+        e.1 += 1;
+        Ok(e.1)
+    }
+    async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().refresh.insert(token.token_hash.clone(), token.clone());
+        Ok(())
+    }
+    async fn get_refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>, StoreError> {
+        Ok(self.inner.lock().unwrap().refresh.get(hash).cloned())
+    }
+    async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError> {
+        if let Some(e) = self.inner.lock().unwrap().outbox.get_mut(id as usize - 1) {
+            e.1 = status.into();
+        }
+        Ok(())
+    }
+    async fn list_outbox(&self, _q: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError> {
+        let m = self.inner.lock().unwrap();
+        Ok(m.outbox
+            .iter()
+            .enumerate()
+            .map(|(i, (msg, st))| OutboxEntry { id: i as i64 + 1, message: msg.clone(), status: st.clone() })
+            .collect())
+    }
+    async fn get_signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKey>, StoreError> {
+        Ok(self.inner.lock().unwrap().keys.iter().filter(|k| k.pool_id == pool_id).cloned().collect())
+    }
+    async fn insert_signing_key(&self, key: &SigningKey) -> Result<bool, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        if m.keys.iter().any(|k| k.pool_id == key.pool_id && k.token_use == key.token_use) {
+            return Ok(false);
+        }
+        m.keys.push(key.clone());
+        Ok(true)
+    }
+}

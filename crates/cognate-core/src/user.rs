@@ -1,0 +1,189 @@
+//! Users, their statuses and the records that hang off them (codes, refresh tokens, messages).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserStatus {
+    Unconfirmed,
+    Confirmed,
+    ForceChangePassword,
+    ResetRequired,
+    ExternalProvider,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unconfirmed => "UNCONFIRMED",
+            Self::Confirmed => "CONFIRMED",
+            Self::ForceChangePassword => "FORCE_CHANGE_PASSWORD",
+            Self::ResetRequired => "RESET_REQUIRED",
+            Self::ExternalProvider => "EXTERNAL_PROVIDER",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "UNCONFIRMED" => Self::Unconfirmed,
+            "CONFIRMED" => Self::Confirmed,
+            "FORCE_CHANGE_PASSWORD" => Self::ForceChangePassword,
+            "RESET_REQUIRED" => Self::ResetRequired,
+            "EXTERNAL_PROVIDER" => Self::ExternalProvider,
+            _ => return None,
+        })
+    }
+}
+
+/// Attribute name → value, all strings as in Cognito. Includes `sub`.
+pub type Attributes = BTreeMap<String, String>;
+
+/// Attributes that can serve as aliases or as the username.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AliasKind {
+    #[serde(rename = "email")]
+    Email,
+    #[serde(rename = "phone_number")]
+    PhoneNumber,
+    #[serde(rename = "preferred_username")]
+    PreferredUsername,
+}
+
+impl AliasKind {
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::PhoneNumber => "phone_number",
+            Self::PreferredUsername => "preferred_username",
+        }
+    }
+
+    /// The `*_verified` attribute that makes this alias usable, if it has one.
+    pub fn verified_attribute(self) -> Option<&'static str> {
+        match self {
+            Self::Email => Some("email_verified"),
+            Self::PhoneNumber => Some("phone_number_verified"),
+            Self::PreferredUsername => None,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "email" => Self::Email,
+            "phone_number" => Self::PhoneNumber,
+            "preferred_username" => Self::PreferredUsername,
+            _ => return None,
+        })
+    }
+
+    pub fn all() -> [AliasKind; 3] {
+        [Self::Email, Self::PhoneNumber, Self::PreferredUsername]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub pool_id: String,
+    pub username: String,
+    pub sub: String,
+    pub status: UserStatus,
+    pub enabled: bool,
+    pub attributes: Attributes,
+    pub password_hash: Option<String>,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+}
+
+impl User {
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes.get(name).map(String::as_str)
+    }
+
+    pub fn is_verified(&self, kind: AliasKind) -> bool {
+        kind.verified_attribute().is_some_and(|v| self.attribute(v) == Some("true"))
+    }
+}
+
+/// An alias a user holds: unique per pool and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasClaim {
+    pub kind: AliasKind,
+    pub value_key: String,
+    /// Take the alias from whoever holds it (their attribute becomes unverified).
+    pub force: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub user: User,
+    pub username_key: String,
+    pub aliases: Vec<AliasClaim>,
+}
+
+/// A one-time code, stored only as a salted hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCode {
+    pub pool_id: String,
+    pub sub: String,
+    /// `signup`, later `forgot_password`, `verify:<attribute>`.
+    pub purpose: String,
+    pub code_hash: String,
+    pub salt: String,
+    /// The attribute the code was sent to; confirming verifies it.
+    pub attribute: Option<String>,
+    pub created: Timestamp,
+    pub expires: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Medium {
+    Email,
+    Sms,
+}
+
+impl Medium {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "EMAIL",
+            Self::Sms => "SMS",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "EMAIL" => Some(Self::Email),
+            "SMS" => Some(Self::Sms),
+            _ => None,
+        }
+    }
+}
+
+/// A rendered message waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub pool_id: String,
+    pub username: String,
+    pub recipient: String,
+    pub medium: Medium,
+    /// `SignUp`, `ResendCode`, … (the CustomMessage trigger source suffixes).
+    pub kind: String,
+    pub subject: Option<String>,
+    pub body: String,
+    pub created: Timestamp,
+}
+
+/// A refresh token, stored by the hash of its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    pub token_hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    pub sub: String,
+    pub origin_jti: String,
+    pub auth_time: Timestamp,
+    pub created: Timestamp,
+    pub expires: Timestamp,
+}

@@ -1,0 +1,51 @@
+//! The HTTP server: the AWS JSON 1.1 endpoint (`POST /` with `X-Amz-Target`), the JWKS and
+//! OpenID discovery documents, and the adapters behind the domain's ports (argon2 passwords,
+//! SMTP delivery, signing keys, system clock and randomness).
+//!
+//! It knows no SQL: storage is whatever `Store` it is given.
+
+pub mod delivery;
+mod ops;
+pub mod passwords;
+mod protocol;
+pub mod system;
+pub mod tokens;
+mod well_known;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+use cognate_core::Cognate;
+use tokio::net::TcpListener;
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub cognate: Cognate,
+    pub keys: Arc<tokens::KeyRing>,
+    /// Base URL of token issuers: `iss` = `<public_url>/<pool id>`.
+    pub public_url: String,
+    /// The account id shown in ARNs.
+    pub account_id: String,
+}
+
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", post(protocol::handle))
+        .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))
+        .route("/{pool_id}/.well-known/openid-configuration", get(well_known::openid_configuration))
+        .fallback(protocol::not_found)
+        .layer(axum::middleware::from_fn(protocol::request_id))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

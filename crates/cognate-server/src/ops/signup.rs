@@ -1,0 +1,68 @@
+//! SignUp, ConfirmSignUp, ResendConfirmationCode, AdminConfirmSignUp.
+
+use cognate_core::flows::SignUpRequest;
+use cognate_wire::{rules, user, ApiError, Input};
+use serde_json::json;
+
+use super::{Ctx, OpResult};
+
+/// Members every unauthenticated call may carry; cognate checks their shape and, for now,
+/// does not act on them (the trigger issue passes `ClientMetadata` on).
+fn check_context_members(input: &Input) -> Result<(), ApiError> {
+    input.opt_string_map("ClientMetadata")?;
+    if let Some(a) = input.opt_object("AnalyticsMetadata")? {
+        a.opt_str("AnalyticsEndpointId", &rules::MAP_STRING)?;
+    }
+    if let Some(u) = input.opt_object("UserContextData")? {
+        u.opt_str("IpAddress", &rules::MAP_STRING)?;
+        u.opt_str("EncodedData", &rules::MAP_STRING)?;
+    }
+    input.opt_str("Session", &rules::SESSION)?;
+    Ok(())
+}
+
+pub async fn sign_up(ctx: &Ctx<'_>, input: &Input) -> OpResult {
+    let request = SignUpRequest {
+        client_id: input.req_str("ClientId", &rules::CLIENT_ID)?,
+        secret_hash: input.opt_str("SecretHash", &rules::SECRET_HASH)?,
+        username: input.req_str("Username", &rules::USERNAME)?,
+        password: input.opt_str("Password", &rules::PASSWORD)?,
+        attributes: input.opt_attributes("UserAttributes")?.unwrap_or_default(),
+    };
+    input.opt_attributes("ValidationData")?;
+    check_context_members(input)?;
+    let result = ctx.state.cognate.sign_up(request).await?;
+    let mut out = json!({ "UserConfirmed": result.confirmed, "UserSub": result.sub });
+    if let Some(d) = &result.delivery {
+        out["CodeDeliveryDetails"] = user::code_delivery_json(d);
+    }
+    Ok(out)
+}
+
+pub async fn confirm_sign_up(ctx: &Ctx<'_>, input: &Input) -> OpResult {
+    let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
+    let secret_hash = input.opt_str("SecretHash", &rules::SECRET_HASH)?;
+    let username = input.req_str("Username", &rules::USERNAME)?;
+    let code = input.req_str("ConfirmationCode", &rules::CONFIRMATION_CODE)?;
+    let force = input.opt_bool("ForceAliasCreation")?.unwrap_or(false);
+    check_context_members(input)?;
+    ctx.state.cognate.confirm_sign_up(&client_id, secret_hash.as_deref(), &username, &code, force).await?;
+    Ok(json!({}))
+}
+
+pub async fn resend_confirmation_code(ctx: &Ctx<'_>, input: &Input) -> OpResult {
+    let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
+    let secret_hash = input.opt_str("SecretHash", &rules::SECRET_HASH)?;
+    let username = input.req_str("Username", &rules::USERNAME)?;
+    check_context_members(input)?;
+    let delivery = ctx.state.cognate.resend_confirmation_code(&client_id, secret_hash.as_deref(), &username).await?;
+    Ok(json!({ "CodeDeliveryDetails": user::code_delivery_json(&delivery) }))
+}
+
+pub async fn admin_confirm_sign_up(ctx: &Ctx<'_>, input: &Input) -> OpResult {
+    let pool_id = input.req_str("UserPoolId", &rules::POOL_ID)?;
+    let username = input.req_str("Username", &rules::USERNAME)?;
+    input.opt_string_map("ClientMetadata")?;
+    ctx.state.cognate.admin_confirm_sign_up(&pool_id, &username).await?;
+    Ok(json!({}))
+}

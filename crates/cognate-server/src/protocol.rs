@@ -1,0 +1,126 @@
+//! The AWS JSON 1.1 endpoint: target dispatch, body limit, success and error responses.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use cognate_wire::error::ProtocolError;
+use cognate_wire::operation::{parse_target, Target};
+use cognate_wire::{ApiError, Input};
+use serde_json::{json, Value};
+
+use crate::ops::{self, Ctx};
+use crate::AppState;
+
+/// Request bodies above this are refused (Cognito's largest members are far smaller).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// The region a signed request names in its SigV4 credential scope
+/// (`Credential=AKID/20240101/eu-west-1/cognito-idp/aws4_request`).
+fn signed_region(headers: &HeaderMap) -> Option<String> {
+    let auth = headers.get("authorization")?.to_str().ok()?;
+    let credential = auth.split("Credential=").nth(1)?;
+    let scope: Vec<&str> = credential.split([',', ' ']).next()?.split('/').collect();
+    let region = scope.get(2)?;
+    (!region.is_empty() && region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')).then(|| region.to_string())
+}
+
+pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let result = async {
+        let op = match parse_target(target) {
+            Target::Known(op) => op,
+            Target::NotImplemented(name) => {
+                return Err(ApiError::from(ProtocolError::NotImplemented(format!(
+                    "{name} is not implemented by cognate yet."
+                ))))
+            }
+            Target::Unknown(_) if target.is_empty() => {
+                return Err(ProtocolError::UnknownOperation("Missing X-Amz-Target header".into()).into())
+            }
+            Target::Unknown(name) => {
+                return Err(ProtocolError::UnknownOperation(format!("Unknown operation {name}")).into())
+            }
+        };
+        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+            ProtocolError::RequestTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes"))
+        })?;
+        let input = Input::parse(&bytes)?;
+        let ctx = Ctx { state: &state, region: signed_region(&headers) };
+        let started = std::time::Instant::now();
+        let result = ops::dispatch(op, &ctx, &input).await;
+        tracing::debug!(
+            operation = op.name(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            ok = result.is_ok(),
+            "request"
+        );
+        result
+    }
+    .await;
+    match result {
+        Ok(value) => success(value),
+        Err(e) => error_response(&e),
+    }
+}
+
+fn success(value: Value) -> Response {
+    let mut response = (StatusCode::OK, value.to_string()).into_response();
+    response.headers_mut().insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
+    response
+}
+
+/// A header-safe copy of a message: visible ASCII only.
+fn header_text(s: &str) -> HeaderValue {
+    let clean: String = s.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect();
+    HeaderValue::from_str(&clean).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub fn error_response(e: &ApiError) -> Response {
+    let (aws_type, status, message) = e.parts();
+    if let ApiError::Domain(cognate_core::DomainError::Internal(detail)) = e {
+        tracing::error!(error = %detail, "internal error");
+    }
+    let body = json!({ "__type": aws_type, "message": message });
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (status, body.to_string()).into_response();
+    let h = response.headers_mut();
+    h.insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
+    h.insert("x-amzn-errortype", HeaderValue::from_static(aws_type));
+    h.insert("x-amzn-errormessage", header_text(&message));
+    response
+}
+
+pub async fn not_found() -> Response {
+    error_response(
+        &ProtocolError::UnknownOperation("Only POST / and the .well-known documents are served".into()).into(),
+    )
+}
+
+/// Every response carries `x-amzn-RequestId`, which the SDKs report with errors.
+pub async fn request_id(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-amzn-requestid", v);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "authorization",
+            HeaderValue::from_static("AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=abc"),
+        );
+        assert_eq!(signed_region(&h).as_deref(), Some("eu-west-1"));
+        assert_eq!(signed_region(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,803 @@
+//! The SQLite implementation of [`Store`].
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cognate_core::client::{AppClient, ClientSettings};
+use cognate_core::error::StoreError;
+use cognate_core::filter::{FilterOp, UserFilter};
+use cognate_core::ids::Timestamp;
+use cognate_core::pool::{PoolSettings, UserPool};
+use cognate_core::ports::{alias_constraint, Confirmation, OutboxEntry, OutboxQuery, SigningKey, Store};
+use cognate_core::user::{
+    AliasKind, Attributes, Medium, NewUser, OutboxMessage, RefreshToken, StoredCode, User, UserStatus,
+};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
+
+type Conn = Arc<Mutex<Connection>>;
+
+pub struct SqliteStore {
+    writer: Conn,
+    readers: Vec<Conn>,
+    next_reader: AtomicUsize,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn map_err(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            let msg = msg.clone().unwrap_or_default();
+            let constraint = if msg.contains("users.pool_id, users.username_key") {
+                "username".to_string()
+            } else if msg.contains("pools.id") {
+                "pool".to_string()
+            } else if msg.contains("clients.client_id") {
+                "client".to_string()
+            } else {
+                msg
+            };
+            StoreError::Conflict { constraint }
+        }
+        _ => unavailable(e),
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and runs the migrations.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut writer = Connection::open(path).map_err(unavailable)?;
+        writer.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
+        // FULL: an acknowledged write survives power loss, not only a crash of the process.
+        writer.pragma_update(None, "synchronous", "FULL").map_err(unavailable)?;
+        configure(&writer).map_err(unavailable)?;
+        crate::migrations::run(&mut writer).map_err(unavailable)?;
+        let readers = (0..4)
+            .map(|_| {
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&c)?;
+                Ok(Arc::new(Mutex::new(c)))
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(unavailable)?;
+        Ok(Self { writer: Arc::new(Mutex::new(writer)), readers, next_reader: AtomicUsize::new(0) })
+    }
+
+    /// A private in-memory database: one connection serves reads and writes.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let mut conn = Connection::open_in_memory().map_err(unavailable)?;
+        configure(&conn).map_err(unavailable)?;
+        crate::migrations::run(&mut conn).map_err(unavailable)?;
+        Ok(Self { writer: Arc::new(Mutex::new(conn)), readers: Vec::new(), next_reader: AtomicUsize::new(0) })
+    }
+
+    /// Checkpoints the WAL so the database file is complete on its own.
+    pub fn close(&self) -> Result<(), StoreError> {
+        let conn = self.writer.lock().map_err(unavailable)?;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(map_err)
+    }
+
+    async fn run<T, F>(conn: Conn, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(unavailable)?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        Self::run(self.writer.clone(), f).await
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = if self.readers.is_empty() {
+            self.writer.clone()
+        } else {
+            let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+            self.readers[i].clone()
+        };
+        Self::run(conn, f).await
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(unavailable)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn pool_row(r: &Row<'_>) -> rusqlite::Result<UserPool> {
+    let settings: String = r.get(4)?;
+    Ok(UserPool {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        created: Timestamp(r.get(2)?),
+        modified: Timestamp(r.get(3)?),
+        settings: from_json::<PoolSettings>(&settings)?,
+    })
+}
+
+fn client_row(r: &Row<'_>) -> rusqlite::Result<AppClient> {
+    let settings: String = r.get(6)?;
+    Ok(AppClient {
+        client_id: r.get(0)?,
+        pool_id: r.get(1)?,
+        name: r.get(2)?,
+        secret: r.get(3)?,
+        created: Timestamp(r.get(4)?),
+        modified: Timestamp(r.get(5)?),
+        settings: from_json::<ClientSettings>(&settings)?,
+    })
+}
+
+const USER_COLUMNS: &str = "pool_id, sub, username, status, enabled, attributes, password_hash, created, modified";
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    let status: String = r.get(3)?;
+    let attributes: String = r.get(5)?;
+    Ok(User {
+        pool_id: r.get(0)?,
+        sub: r.get(1)?,
+        username: r.get(2)?,
+        status: UserStatus::parse(&status).unwrap_or(UserStatus::Unconfirmed),
+        enabled: r.get(4)?,
+        attributes: from_json::<Attributes>(&attributes)?,
+        password_hash: r.get(6)?,
+        created: Timestamp(r.get(7)?),
+        modified: Timestamp(r.get(8)?),
+    })
+}
+
+fn code_row(r: &Row<'_>) -> rusqlite::Result<StoredCode> {
+    Ok(StoredCode {
+        pool_id: r.get(0)?,
+        sub: r.get(1)?,
+        purpose: r.get(2)?,
+        code_hash: r.get(3)?,
+        salt: r.get(4)?,
+        attribute: r.get(5)?,
+        created: Timestamp(r.get(6)?),
+        expires: Timestamp(r.get(7)?),
+    })
+}
+
+fn kind_str(kind: AliasKind) -> &'static str {
+    kind.attribute()
+}
+
+fn insert_outbox(conn: &Connection, m: &OutboxMessage) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO outbox (pool_id, username, recipient, medium, kind, subject, body, created, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
+        params![m.pool_id, m.username, m.recipient, m.medium.as_str(), m.kind, m.subject, m.body, m.created.0],
+    )
+    .map_err(map_err)?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn upsert_code(conn: &Connection, c: &StoredCode) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO codes (pool_id, sub, purpose, code_hash, salt, attribute, created, expires)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET
+           code_hash = excluded.code_hash, salt = excluded.salt, attribute = excluded.attribute,
+           created = excluded.created, expires = excluded.expires",
+        params![c.pool_id, c.sub, c.purpose, c.code_hash, c.salt, c.attribute, c.created.0, c.expires.0],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn insert_pool(&self, pool: &UserPool) -> Result<(), StoreError> {
+        let pool = pool.clone();
+        let settings = to_json(&pool.settings)?;
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO pools (id, name, created, modified, settings) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![pool.id, pool.name, pool.created.0, pool.modified.0, settings],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_pool(&self, pool_id: &str) -> Result<Option<UserPool>, StoreError> {
+        let id = pool_id.to_string();
+        self.read(move |c| {
+            c.prepare_cached("SELECT id, name, created, modified, settings FROM pools WHERE id = ?1")
+                .and_then(|mut s| s.query_row([id], pool_row).optional())
+                .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn update_pool(&self, pool: &UserPool) -> Result<(), StoreError> {
+        let pool = pool.clone();
+        let settings = to_json(&pool.settings)?;
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE pools SET name = ?2, modified = ?3, settings = ?4 WHERE id = ?1",
+                    params![pool.id, pool.name, pool.modified.0, settings],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_pool(&self, pool_id: &str) -> Result<(), StoreError> {
+        let id = pool_id.to_string();
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            // Children first: the alias / code foreign keys point at users, users at pools.
+            for sql in [
+                "DELETE FROM aliases WHERE pool_id = ?1",
+                "DELETE FROM codes WHERE pool_id = ?1",
+                "DELETE FROM attempts WHERE pool_id = ?1",
+                "DELETE FROM refresh_tokens WHERE pool_id = ?1",
+                "DELETE FROM users WHERE pool_id = ?1",
+                "DELETE FROM clients WHERE pool_id = ?1",
+                "DELETE FROM signing_keys WHERE pool_id = ?1",
+                "DELETE FROM pools WHERE id = ?1",
+            ] {
+                tx.execute(sql, [&id]).map_err(map_err)?;
+            }
+            tx.commit().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, StoreError> {
+        let after = after.unwrap_or("").to_string();
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT id, name, created, modified, settings FROM pools WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )
+                .map_err(map_err)?;
+            let rows = s.query_map(params![after, limit as i64], pool_row).map_err(map_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn count_users(&self, pool_id: &str) -> Result<u64, StoreError> {
+        let id = pool_id.to_string();
+        self.read(move |c| {
+            c.query_row("SELECT COUNT(*) FROM users WHERE pool_id = ?1", [id], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn insert_client(&self, client: &AppClient) -> Result<(), StoreError> {
+        let cl = client.clone();
+        let settings = to_json(&cl.settings)?;
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO clients (client_id, pool_id, name, secret, created, modified, settings)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![cl.client_id, cl.pool_id, cl.name, cl.secret, cl.created.0, cl.modified.0, settings],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_client(&self, client_id: &str) -> Result<Option<AppClient>, StoreError> {
+        let id = client_id.to_string();
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT client_id, pool_id, name, secret, created, modified, settings FROM clients WHERE client_id = ?1",
+            )
+            .and_then(|mut s| s.query_row([id], client_row).optional())
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn update_client(&self, client: &AppClient) -> Result<(), StoreError> {
+        let cl = client.clone();
+        let settings = to_json(&cl.settings)?;
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE clients SET name = ?2, modified = ?3, settings = ?4 WHERE client_id = ?1",
+                    params![cl.client_id, cl.name, cl.modified.0, settings],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<(), StoreError> {
+        let (pool, id) = (pool_id.to_string(), client_id.to_string());
+        self.write(move |c| {
+            c.execute("DELETE FROM clients WHERE pool_id = ?1 AND client_id = ?2", params![pool, id])
+                .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_clients(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AppClient>, StoreError> {
+        let (pool, after) = (pool_id.to_string(), after.unwrap_or("").to_string());
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT client_id, pool_id, name, secret, created, modified, settings FROM clients
+                     WHERE pool_id = ?1 AND client_id > ?2 ORDER BY client_id LIMIT ?3",
+                )
+                .map_err(map_err)?;
+            let rows = s.query_map(params![pool, after, limit as i64], client_row).map_err(map_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn create_user(
+        &self,
+        new: &NewUser,
+        code: Option<&StoredCode>,
+        message: Option<&OutboxMessage>,
+    ) -> Result<Option<i64>, StoreError> {
+        let new = new.clone();
+        let code = code.cloned();
+        let message = message.cloned();
+        let attributes = to_json(&new.user.attributes)?;
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            let u = &new.user;
+            tx.execute(
+                &format!(
+                    "INSERT INTO users ({USER_COLUMNS}, username_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                ),
+                params![
+                    u.pool_id,
+                    u.sub,
+                    u.username,
+                    u.status.as_str(),
+                    u.enabled,
+                    attributes,
+                    u.password_hash,
+                    u.created.0,
+                    u.modified.0,
+                    new.username_key
+                ],
+            )
+            .map_err(map_err)?;
+            for alias in &new.aliases {
+                tx.execute(
+                    "INSERT INTO aliases (pool_id, kind, value_key, sub) VALUES (?1, ?2, ?3, ?4)",
+                    params![u.pool_id, kind_str(alias.kind), alias.value_key, u.sub],
+                )
+                .map_err(|e| match map_err(e) {
+                    StoreError::Conflict { .. } => StoreError::Conflict { constraint: alias_constraint(alias.kind) },
+                    other => other,
+                })?;
+            }
+            if let Some(code) = &code {
+                upsert_code(&tx, code)?;
+            }
+            let id = message.as_ref().map(|m| insert_outbox(&tx, m)).transpose()?;
+            tx.commit().map_err(map_err)?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn get_user_by_username(&self, pool_id: &str, username_key: &str) -> Result<Option<User>, StoreError> {
+        let (pool, key) = (pool_id.to_string(), username_key.to_string());
+        self.read(move |c| {
+            c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = ?1 AND username_key = ?2"))
+                .and_then(|mut s| s.query_row(params![pool, key], user_row).optional())
+                .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn get_user_by_alias(
+        &self,
+        pool_id: &str,
+        kind: AliasKind,
+        value_key: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let (pool, key) = (pool_id.to_string(), value_key.to_string());
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {} FROM users u JOIN aliases a ON a.pool_id = u.pool_id AND a.sub = u.sub
+                 WHERE a.pool_id = ?1 AND a.kind = ?2 AND a.value_key = ?3",
+                USER_COLUMNS.split(", ").map(|col| format!("u.{col}")).collect::<Vec<_>>().join(", ")
+            ))
+            .and_then(|mut s| s.query_row(params![pool, kind_str(kind), key], user_row).optional())
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn get_user_by_sub(&self, pool_id: &str, sub: &str) -> Result<Option<User>, StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        self.read(move |c| {
+            c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = ?1 AND sub = ?2"))
+                .and_then(|mut s| s.query_row(params![pool, sub], user_row).optional())
+                .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn delete_user(&self, pool_id: &str, sub: &str) -> Result<(), StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        self.write(move |c| {
+            c.execute("DELETE FROM users WHERE pool_id = ?1 AND sub = ?2", params![pool, sub]).map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_users(
+        &self,
+        pool_id: &str,
+        filter: Option<&UserFilter>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let (pool, after) = (pool_id.to_string(), after.unwrap_or("").to_string());
+        let filter = filter.cloned();
+        self.read(move |c| {
+            let mut sql = format!("SELECT {USER_COLUMNS} FROM users WHERE pool_id = ?1 AND sub > ?2");
+            let mut value = None;
+            if let Some(f) = &filter {
+                let column = match f.attribute.as_str() {
+                    "username" => "username".to_string(),
+                    "sub" => "sub".to_string(),
+                    "cognito:user_status" => "upper(status)".to_string(),
+                    "status" => "(CASE enabled WHEN 1 THEN 'Enabled' ELSE 'Disabled' END)".to_string(),
+                    name => format!("json_extract(attributes, '$.\"{name}\"')"),
+                };
+                let v = if f.case_insensitive() { f.value.to_uppercase() } else { f.value.clone() };
+                match f.op {
+                    FilterOp::Equals => sql.push_str(&format!(" AND {column} = ?4")),
+                    FilterOp::StartsWith => sql.push_str(&format!(" AND substr({column}, 1, length(?4)) = ?4")),
+                }
+                value = Some(v);
+            }
+            sql.push_str(" ORDER BY sub LIMIT ?3");
+            let mut s = c.prepare_cached(&sql).map_err(map_err)?;
+            let rows = match &value {
+                Some(v) => s.query_map(params![pool, after, limit as i64, v], user_row),
+                None => s.query_map(params![pool, after, limit as i64], user_row),
+            }
+            .map_err(map_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn confirm_user(&self, confirmation: &Confirmation) -> Result<(), StoreError> {
+        let cf = confirmation.clone();
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            let attributes: Option<String> = tx
+                .query_row(
+                    "SELECT attributes FROM users WHERE pool_id = ?1 AND sub = ?2 AND status = ?3",
+                    params![cf.pool_id, cf.sub, cf.expected.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(map_err)?;
+            let Some(attributes) = attributes else {
+                return Err(StoreError::Conflict { constraint: "status".into() });
+            };
+            for claim in &cf.claims {
+                let holder: Option<String> = tx
+                    .query_row(
+                        "SELECT sub FROM aliases WHERE pool_id = ?1 AND kind = ?2 AND value_key = ?3",
+                        params![cf.pool_id, kind_str(claim.kind), claim.value_key],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(map_err)?;
+                match holder {
+                    Some(holder) if holder == cf.sub => continue,
+                    Some(_) if !claim.force => return Err(StoreError::Conflict { constraint: alias_constraint(claim.kind) }),
+                    Some(holder) => {
+                        // The alias moves: the previous holder's attribute is no longer verified.
+                        tx.execute(
+                            "DELETE FROM aliases WHERE pool_id = ?1 AND kind = ?2 AND value_key = ?3",
+                            params![cf.pool_id, kind_str(claim.kind), claim.value_key],
+                        )
+                        .map_err(map_err)?;
+                        if let Some(flag) = claim.kind.verified_attribute() {
+                            tx.execute(
+                                &format!(
+                                    "UPDATE users SET attributes = json_set(attributes, '$.{flag}', 'false'), modified = ?3
+                                     WHERE pool_id = ?1 AND sub = ?2"
+                                ),
+                                params![cf.pool_id, holder, cf.now.0],
+                            )
+                            .map_err(map_err)?;
+                        }
+                    }
+                    None => {}
+                }
+                tx.execute(
+                    "INSERT INTO aliases (pool_id, kind, value_key, sub) VALUES (?1, ?2, ?3, ?4)",
+                    params![cf.pool_id, kind_str(claim.kind), claim.value_key, cf.sub],
+                )
+                .map_err(|e| match map_err(e) {
+                    StoreError::Conflict { .. } => StoreError::Conflict { constraint: alias_constraint(claim.kind) },
+                    other => other,
+                })?;
+            }
+            let mut attrs: Attributes = from_json(&attributes).map_err(map_err)?;
+            attrs.extend(cf.set_attributes.iter().cloned());
+            let n = tx
+                .execute(
+                    "UPDATE users SET status = ?4, attributes = ?5, modified = ?6
+                     WHERE pool_id = ?1 AND sub = ?2 AND status = ?3",
+                    params![cf.pool_id, cf.sub, cf.expected.as_str(), cf.new_status.as_str(), to_json(&attrs)?, cf.now.0],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::Conflict { constraint: "status".into() });
+            }
+            tx.execute("DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = 'signup'", params![cf.pool_id, cf.sub])
+                .map_err(map_err)?;
+            tx.commit().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn update_attributes(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        attributes: &Attributes,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        let attrs = to_json(attributes)?;
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE users SET attributes = ?3, modified = ?4 WHERE pool_id = ?1 AND sub = ?2",
+                    params![pool, sub, attrs, now.0],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn replace_code(
+        &self,
+        code: &StoredCode,
+        message: Option<&OutboxMessage>,
+    ) -> Result<Option<i64>, StoreError> {
+        let code = code.clone();
+        let message = message.cloned();
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            upsert_code(&tx, &code)?;
+            let id = message.as_ref().map(|m| insert_outbox(&tx, m)).transpose()?;
+            tx.commit().map_err(map_err)?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<Option<StoredCode>, StoreError> {
+        let (pool, sub, purpose) = (pool_id.to_string(), sub.to_string(), purpose.to_string());
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT pool_id, sub, purpose, code_hash, salt, attribute, created, expires FROM codes
+                 WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3",
+            )
+            .and_then(|mut s| s.query_row(params![pool, sub, purpose], code_row).optional())
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn bump_attempts(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let (pool, sub, action) = (pool_id.to_string(), sub.to_string(), action.to_string());
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        self.write(move |c| {
+            c.query_row(
+                "INSERT INTO attempts (pool_id, sub, action, window_start, count) VALUES (?1, ?2, ?3, ?4, 1)
+                 ON CONFLICT (pool_id, sub, action) DO UPDATE SET
+                   count = CASE WHEN window_start + ?5 <= ?4 THEN 1 ELSE count + 1 END,
+                   window_start = CASE WHEN window_start + ?5 <= ?4 THEN ?4 ELSE window_start END
+                 RETURNING count",
+                params![pool, sub, action, now.0, window_ms],
+                |r| r.get::<_, u32>(0),
+            )
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError> {
+        let t = token.clone();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![t.token_hash, t.pool_id, t.client_id, t.sub, t.origin_jti, t.auth_time.0, t.created.0, t.expires.0],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError> {
+        let hash = token_hash.to_string();
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires
+                 FROM refresh_tokens WHERE token_hash = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([hash], |r| {
+                    Ok(RefreshToken {
+                        token_hash: r.get(0)?,
+                        pool_id: r.get(1)?,
+                        client_id: r.get(2)?,
+                        sub: r.get(3)?,
+                        origin_jti: r.get(4)?,
+                        auth_time: Timestamp(r.get(5)?),
+                        created: Timestamp(r.get(6)?),
+                        expires: Timestamp(r.get(7)?),
+                    })
+                })
+                .optional()
+            })
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError> {
+        let status = status.to_string();
+        self.write(move |c| {
+            c.execute("UPDATE outbox SET status = ?2 WHERE id = ?1", params![id, status]).map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError> {
+        let q = query.clone();
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT id, pool_id, username, recipient, medium, kind, subject, body, created, status FROM outbox
+                     WHERE (?1 IS NULL OR pool_id = ?1) AND (?2 IS NULL OR recipient = ?2)
+                     ORDER BY id DESC LIMIT ?3",
+                )
+                .map_err(map_err)?;
+            let limit = q.last.map(|n| n as i64).unwrap_or(-1);
+            let rows = s
+                .query_map(params![q.pool_id, q.recipient, limit], |r| {
+                    let medium: String = r.get(4)?;
+                    Ok(OutboxEntry {
+                        id: r.get(0)?,
+                        message: OutboxMessage {
+                            pool_id: r.get(1)?,
+                            username: r.get(2)?,
+                            recipient: r.get(3)?,
+                            medium: Medium::parse(&medium).unwrap_or(Medium::Email),
+                            kind: r.get(5)?,
+                            subject: r.get(6)?,
+                            body: r.get(7)?,
+                            created: Timestamp(r.get(8)?),
+                        },
+                        status: r.get(9)?,
+                    })
+                })
+                .map_err(map_err)?;
+            let mut entries = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(map_err)?;
+            entries.reverse();
+            Ok(entries)
+        })
+        .await
+    }
+
+    async fn get_signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKey>, StoreError> {
+        let pool = pool_id.to_string();
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT pool_id, kid, token_use, private_der, created FROM signing_keys WHERE pool_id = ?1",
+                )
+                .map_err(map_err)?;
+            let rows = s
+                .query_map([pool], |r| {
+                    Ok(SigningKey {
+                        pool_id: r.get(0)?,
+                        kid: r.get(1)?,
+                        token_use: r.get(2)?,
+                        private_der: r.get(3)?,
+                        created: Timestamp(r.get(4)?),
+                    })
+                })
+                .map_err(map_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn insert_signing_key(&self, key: &SigningKey) -> Result<bool, StoreError> {
+        let k = key.clone();
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "INSERT INTO signing_keys (pool_id, token_use, kid, private_der, created) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (pool_id, token_use) DO NOTHING",
+                    params![k.pool_id, k.token_use, k.kid, k.private_der, k.created.0],
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+}

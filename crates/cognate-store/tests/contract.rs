@@ -1,0 +1,207 @@
+//! The storage contract, run against the SQLite backend (in memory and on disk). A future
+//! PostgreSQL backend runs the same story.
+
+use std::time::Duration;
+
+use cognate_core::client::{AppClient, ClientSettings};
+use cognate_core::error::StoreError;
+use cognate_core::filter;
+use cognate_core::ids::Timestamp;
+use cognate_core::pool::{PoolSettings, UserPool};
+use cognate_core::ports::{Confirmation, OutboxQuery, SigningKey, Store};
+use cognate_core::user::*;
+use cognate_store::SqliteStore;
+
+fn pool(id: &str) -> UserPool {
+    UserPool { id: id.into(), name: "p".into(), created: Timestamp(1), modified: Timestamp(1), settings: PoolSettings::default() }
+}
+
+fn user(pool_id: &str, sub: &str, username: &str, email: &str) -> NewUser {
+    let mut attributes = Attributes::new();
+    attributes.insert("sub".into(), sub.into());
+    attributes.insert("email".into(), email.into());
+    NewUser {
+        user: User {
+            pool_id: pool_id.into(),
+            username: username.into(),
+            sub: sub.into(),
+            status: UserStatus::Unconfirmed,
+            enabled: true,
+            attributes,
+            password_hash: Some("h".into()),
+            created: Timestamp(1),
+            modified: Timestamp(1),
+        },
+        username_key: username.to_lowercase(),
+        aliases: Vec::new(),
+    }
+}
+
+fn message(pool_id: &str, to: &str) -> OutboxMessage {
+    OutboxMessage {
+        pool_id: pool_id.into(),
+        username: "u".into(),
+        recipient: to.into(),
+        medium: Medium::Email,
+        kind: "SignUp".into(),
+        subject: Some("s".into()),
+        body: "Your code is 123456".into(),
+        created: Timestamp(5),
+    }
+}
+
+fn code(pool_id: &str, sub: &str, hash: &str) -> StoredCode {
+    StoredCode {
+        pool_id: pool_id.into(),
+        sub: sub.into(),
+        purpose: "signup".into(),
+        code_hash: hash.into(),
+        salt: "s".into(),
+        attribute: Some("email".into()),
+        created: Timestamp(1),
+        expires: Timestamp(100),
+    }
+}
+
+async fn story(store: &dyn Store) {
+    store.insert_pool(&pool("us-east-1_A")).await.unwrap();
+    assert!(matches!(store.insert_pool(&pool("us-east-1_A")).await, Err(StoreError::Conflict { .. })));
+    store.insert_pool(&pool("us-east-1_B")).await.unwrap();
+    let page = store.list_pools(None, 1).await.unwrap();
+    assert_eq!(page[0].id, "us-east-1_A");
+    assert_eq!(store.list_pools(Some("us-east-1_A"), 10).await.unwrap().len(), 1);
+
+    let client = AppClient {
+        pool_id: "us-east-1_A".into(),
+        client_id: "c1".into(),
+        name: "c".into(),
+        secret: None,
+        created: Timestamp(1),
+        modified: Timestamp(1),
+        settings: ClientSettings::default(),
+    };
+    store.insert_client(&client).await.unwrap();
+    assert_eq!(store.get_client("c1").await.unwrap().unwrap(), client);
+
+    // Usernames are unique per pool by key; aliases are unique per pool and kind.
+    let mut alice = user("us-east-1_A", "s-alice", "Alice", "a@example.com");
+    alice.aliases.push(AliasClaim { kind: AliasKind::Email, value_key: "a@example.com".into(), force: false });
+    let id = store.create_user(&alice, Some(&code("us-east-1_A", "s-alice", "h1")), Some(&message("us-east-1_A", "a@example.com"))).await.unwrap();
+    assert!(id.is_some());
+    let dup = user("us-east-1_A", "s-other", "alice", "x@example.com");
+    assert_eq!(store.create_user(&dup, None, None).await.unwrap_err(), StoreError::Conflict { constraint: "username".into() });
+    let mut alias_dup = user("us-east-1_A", "s-bob", "bob", "a@example.com");
+    alias_dup.aliases.push(AliasClaim { kind: AliasKind::Email, value_key: "a@example.com".into(), force: false });
+    assert_eq!(store.create_user(&alias_dup, None, None).await.unwrap_err(), StoreError::Conflict { constraint: "alias:email".into() });
+    // A failed insert leaves nothing behind.
+    assert!(store.get_user_by_sub("us-east-1_A", "s-bob").await.unwrap().is_none());
+    // The same username in another pool is fine.
+    store.create_user(&user("us-east-1_B", "s-alice-b", "alice", "a@example.com"), None, None).await.unwrap();
+
+    let found = store.get_user_by_alias("us-east-1_A", AliasKind::Email, "a@example.com").await.unwrap().unwrap();
+    assert_eq!(found.sub, "s-alice");
+    assert_eq!(store.get_user_by_username("us-east-1_A", "alice").await.unwrap().unwrap().username, "Alice");
+    assert_eq!(store.get_code("us-east-1_A", "s-alice", "signup").await.unwrap().unwrap().code_hash, "h1");
+    store.replace_code(&code("us-east-1_A", "s-alice", "h2"), None).await.unwrap();
+    assert_eq!(store.get_code("us-east-1_A", "s-alice", "signup").await.unwrap().unwrap().code_hash, "h2");
+
+    // Attempt windows restart once they have passed.
+    let hour = Duration::from_secs(3600);
+    for expected in 1..=3 {
+        assert_eq!(store.bump_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000), hour).await.unwrap(), expected);
+    }
+    assert_eq!(store.bump_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000 + 3_600_000), hour).await.unwrap(), 1);
+
+    // Confirmation is conditional on status and moves forced aliases.
+    let carol = user("us-east-1_A", "s-carol", "carol", "a@example.com");
+    store.create_user(&carol, None, None).await.unwrap();
+    let mut confirm = Confirmation {
+        pool_id: "us-east-1_A".into(),
+        sub: "s-carol".into(),
+        expected: UserStatus::Unconfirmed,
+        new_status: UserStatus::Confirmed,
+        set_attributes: vec![("email_verified".into(), "true".into())],
+        claims: vec![AliasClaim { kind: AliasKind::Email, value_key: "a@example.com".into(), force: false }],
+        now: Timestamp(9),
+    };
+    assert_eq!(store.confirm_user(&confirm).await.unwrap_err(), StoreError::Conflict { constraint: "alias:email".into() });
+    assert_eq!(store.get_user_by_sub("us-east-1_A", "s-carol").await.unwrap().unwrap().status, UserStatus::Unconfirmed);
+    confirm.claims[0].force = true;
+    store.confirm_user(&confirm).await.unwrap();
+    let carol = store.get_user_by_sub("us-east-1_A", "s-carol").await.unwrap().unwrap();
+    assert_eq!((carol.status, carol.attribute("email_verified")), (UserStatus::Confirmed, Some("true")));
+    let alice = store.get_user_by_sub("us-east-1_A", "s-alice").await.unwrap().unwrap();
+    assert_eq!(alice.attribute("email_verified"), Some("false"));
+    assert_eq!(store.get_user_by_alias("us-east-1_A", AliasKind::Email, "a@example.com").await.unwrap().unwrap().sub, "s-carol");
+    assert_eq!(store.confirm_user(&confirm).await.unwrap_err(), StoreError::Conflict { constraint: "status".into() });
+
+    // Listing with filters and pagination.
+    let all = store.list_users("us-east-1_A", None, None, 60).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let f = filter::parse(r#"cognito:user_status = "confirmed""#).unwrap().unwrap();
+    assert_eq!(store.list_users("us-east-1_A", Some(&f), None, 60).await.unwrap().len(), 1);
+    let f = filter::parse(r#"email ^= "a@""#).unwrap().unwrap();
+    assert_eq!(store.list_users("us-east-1_A", Some(&f), None, 60).await.unwrap().len(), 2);
+    let f = filter::parse(r#"username = "carol""#).unwrap().unwrap();
+    assert_eq!(store.list_users("us-east-1_A", Some(&f), None, 60).await.unwrap()[0].sub, "s-carol");
+    let first = store.list_users("us-east-1_A", None, None, 1).await.unwrap();
+    let second = store.list_users("us-east-1_A", None, Some(&first[0].sub), 1).await.unwrap();
+    assert_ne!(first[0].sub, second[0].sub);
+
+    // Refresh tokens and the outbox.
+    let token = RefreshToken {
+        token_hash: "th".into(),
+        pool_id: "us-east-1_A".into(),
+        client_id: "c1".into(),
+        sub: "s-carol".into(),
+        origin_jti: "o".into(),
+        auth_time: Timestamp(3),
+        created: Timestamp(3),
+        expires: Timestamp(99),
+    };
+    store.insert_refresh_token(&token).await.unwrap();
+    assert_eq!(store.get_refresh_token("th").await.unwrap().unwrap(), token);
+    store.replace_code(&code("us-east-1_A", "s-carol", "h3"), Some(&message("us-east-1_A", "c@example.com"))).await.unwrap();
+    let out = store.list_outbox(&OutboxQuery { recipient: Some("c@example.com".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(out.len(), 1);
+    store.set_outbox_status(out[0].id, "sent").await.unwrap();
+    let out = store.list_outbox(&OutboxQuery { last: Some(1), ..Default::default() }).await.unwrap();
+    assert_eq!((out.len(), out[0].status.as_str()), (1, "sent"));
+
+    // Signing keys: the first key per use wins.
+    let key = SigningKey { pool_id: "us-east-1_A".into(), kid: "k1".into(), token_use: "id".into(), private_der: vec![1], created: Timestamp(1) };
+    assert!(store.insert_signing_key(&key).await.unwrap());
+    assert!(!store.insert_signing_key(&SigningKey { kid: "k2".into(), ..key }).await.unwrap());
+    assert_eq!(store.get_signing_keys("us-east-1_A").await.unwrap()[0].kid, "k1");
+
+    // Deleting users and pools cascades.
+    store.delete_user("us-east-1_A", "s-carol").await.unwrap();
+    assert!(store.get_refresh_token("th").await.unwrap().is_none());
+    assert!(store.get_user_by_alias("us-east-1_A", AliasKind::Email, "a@example.com").await.unwrap().is_none());
+    store.delete_pool("us-east-1_A").await.unwrap();
+    assert!(store.get_pool("us-east-1_A").await.unwrap().is_none());
+    assert!(store.get_client("c1").await.unwrap().is_none());
+    assert_eq!(store.count_users("us-east-1_A").await.unwrap(), 0);
+    assert_eq!(store.count_users("us-east-1_B").await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn sqlite_in_memory_honours_the_contract() {
+    story(&SqliteStore::in_memory().unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_on_disk_honours_the_contract_and_persists() {
+    let dir = std::env::temp_dir().join(format!("cognate-store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cognate.db");
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        story(&store).await;
+        store.close().unwrap();
+    }
+    let reopened = SqliteStore::open(&path).unwrap();
+    assert_eq!(reopened.count_users("us-east-1_B").await.unwrap(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

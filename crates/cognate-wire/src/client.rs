@@ -1,0 +1,180 @@
+//! `CreateUserPoolClient` / `UpdateUserPoolClient` and the `UserPoolClientType` shape.
+
+use cognate_core::client::{unit_seconds, AppClient, ClientSettings};
+use cognate_core::DomainError;
+use serde_json::{json, Map, Value};
+
+use crate::input::{Input, WireResult};
+use crate::pool::timestamp;
+use crate::rules;
+
+const AUTH_FLOWS: &[&str] = &[
+    "ADMIN_NO_SRP_AUTH",
+    "CUSTOM_AUTH_FLOW_ONLY",
+    "USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_USER_AUTH",
+    "ALLOW_TOKEN_EXCHANGE_DELEGATION",
+    "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
+];
+const UNITS: &[&str] = &["seconds", "minutes", "hours", "days"];
+const TYPED: &[&str] = &[
+    "UserPoolId",
+    "ClientId",
+    "ClientName",
+    "GenerateSecret",
+    "ClientSecret",
+    "ExplicitAuthFlows",
+    "AccessTokenValidity",
+    "IdTokenValidity",
+    "RefreshTokenValidity",
+    "TokenValidityUnits",
+    "PreventUserExistenceErrors",
+    "ReadAttributes",
+    "WriteAttributes",
+    "EnableTokenRevocation",
+    "AuthSessionValidity",
+];
+
+fn check_validity(
+    value: Option<u32>,
+    unit: Option<&str>,
+    default_unit: &str,
+    min: u64,
+    max: u64,
+    what: &str,
+) -> WireResult<()> {
+    let Some(v) = value else { return Ok(()) };
+    if what == "refresh" && v == 0 {
+        return Ok(());
+    }
+    let secs = u64::from(v) * unit_seconds(unit, default_unit);
+    if secs < min || secs > max {
+        return Err(DomainError::invalid(format!(
+            "Invalid range for token validity: {what} token validity must be between {min} and {max} seconds."
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Reads the client settings members (the same for create and update).
+pub fn parse_settings(input: &Input) -> WireResult<ClientSettings> {
+    let flows = input.opt_enum_list("ExplicitAuthFlows", AUTH_FLOWS)?;
+    if let Some(flows) = &flows {
+        let legacy = flows.iter().any(|f| !f.starts_with("ALLOW_"));
+        let modern = flows.iter().any(|f| f.starts_with("ALLOW_"));
+        if legacy && modern {
+            return Err(DomainError::invalid(
+                "The combination of the ALLOW_ and legacy explicit auth flows is not supported.",
+            )
+            .into());
+        }
+    }
+    let units = input.opt_object("TokenValidityUnits")?.unwrap_or_default();
+    let settings = ClientSettings {
+        explicit_auth_flows: flows,
+        access_token_validity: input.opt_int("AccessTokenValidity", 1, 86_400)?.map(|v| v as u32),
+        id_token_validity: input.opt_int("IdTokenValidity", 1, 86_400)?.map(|v| v as u32),
+        refresh_token_validity: input.opt_int("RefreshTokenValidity", 0, 315_360_000)?.map(|v| v as u32),
+        access_token_unit: units.opt_enum("AccessToken", UNITS)?,
+        id_token_unit: units.opt_enum("IdToken", UNITS)?,
+        refresh_token_unit: units.opt_enum("RefreshToken", UNITS)?,
+        prevent_user_existence_errors: input.opt_enum("PreventUserExistenceErrors", &["LEGACY", "ENABLED"])?,
+        read_attributes: input.opt_str_list("ReadAttributes", &rules::CLIENT_PERMISSION, usize::MAX)?,
+        write_attributes: input.opt_str_list("WriteAttributes", &rules::CLIENT_PERMISSION, usize::MAX)?,
+        enable_token_revocation: input.opt_bool("EnableTokenRevocation")?.unwrap_or(true),
+        auth_session_validity: input.opt_int("AuthSessionValidity", 3, 15)?.map(|v| v as u32),
+        passthrough: String::new(),
+    };
+    check_validity(
+        settings.access_token_validity,
+        settings.access_token_unit.as_deref(),
+        "hours",
+        300,
+        86_400,
+        "access",
+    )?;
+    check_validity(settings.id_token_validity, settings.id_token_unit.as_deref(), "hours", 300, 86_400, "id")?;
+    check_validity(
+        settings.refresh_token_validity,
+        settings.refresh_token_unit.as_deref(),
+        "days",
+        3_600,
+        315_360_000,
+        "refresh",
+    )?;
+    input.opt_str_list("SupportedIdentityProviders", &rules::PROVIDER_NAME, usize::MAX)?;
+    input.opt_str_list("CallbackURLs", &rules::REDIRECT_URL, 100)?;
+    input.opt_str_list("LogoutURLs", &rules::REDIRECT_URL, 100)?;
+    input.opt_str("DefaultRedirectURI", &rules::REDIRECT_URL)?;
+    input.opt_enum_list("AllowedOAuthFlows", &["code", "implicit", "client_credentials"])?;
+    input.opt_str_list("AllowedOAuthScopes", &rules::SCOPE, 50)?;
+    input.opt_bool("AllowedOAuthFlowsUserPoolClient")?;
+    input.opt_bool("EnablePropagateAdditionalUserContextData")?;
+    input.expect_object("AnalyticsConfiguration")?;
+    input.expect_object("RefreshTokenRotation")?;
+    let mut passthrough = input.raw().clone();
+    for typed in TYPED {
+        passthrough.remove(*typed);
+    }
+    Ok(ClientSettings { passthrough: Value::Object(passthrough).to_string(), ..settings })
+}
+
+/// `UserPoolClientType`.
+pub fn client_json(client: &AppClient) -> Value {
+    let s = &client.settings;
+    let mut v: Map<String, Value> = serde_json::from_str(&s.passthrough).unwrap_or_default();
+    v.insert("UserPoolId".into(), json!(client.pool_id));
+    v.insert("ClientName".into(), json!(client.name));
+    v.insert("ClientId".into(), json!(client.client_id));
+    if let Some(secret) = &client.secret {
+        v.insert("ClientSecret".into(), json!(secret));
+    }
+    v.insert("CreationDate".into(), timestamp(client.created));
+    v.insert("LastModifiedDate".into(), timestamp(client.modified));
+    v.insert("RefreshTokenValidity".into(), json!(s.refresh_token_validity.filter(|v| *v > 0).unwrap_or(30)));
+    if let Some(a) = s.access_token_validity {
+        v.insert("AccessTokenValidity".into(), json!(a));
+    }
+    if let Some(i) = s.id_token_validity {
+        v.insert("IdTokenValidity".into(), json!(i));
+    }
+    v.insert(
+        "TokenValidityUnits".into(),
+        json!({
+            "AccessToken": s.access_token_unit.as_deref().unwrap_or("hours"),
+            "IdToken": s.id_token_unit.as_deref().unwrap_or("hours"),
+            "RefreshToken": s.refresh_token_unit.as_deref().unwrap_or("days"),
+        }),
+    );
+    if let Some(r) = &s.read_attributes {
+        v.insert("ReadAttributes".into(), json!(r));
+    }
+    if let Some(w) = &s.write_attributes {
+        v.insert("WriteAttributes".into(), json!(w));
+    }
+    let flows: Vec<String> = s
+        .explicit_auth_flows
+        .clone()
+        .unwrap_or_else(|| cognate_core::client::DEFAULT_AUTH_FLOWS.iter().map(|f| f.to_string()).collect());
+    v.insert("ExplicitAuthFlows".into(), json!(flows));
+    v.entry("AllowedOAuthFlowsUserPoolClient").or_insert(json!(false));
+    v.insert(
+        "PreventUserExistenceErrors".into(),
+        json!(s.prevent_user_existence_errors.as_deref().unwrap_or("LEGACY")),
+    );
+    v.insert("EnableTokenRevocation".into(), json!(s.enable_token_revocation));
+    v.entry("EnablePropagateAdditionalUserContextData").or_insert(json!(false));
+    v.insert("AuthSessionValidity".into(), json!(s.auth_session_validity.unwrap_or(3)));
+    Value::Object(v)
+}
+
+/// `UserPoolClientDescription`, for `ListUserPoolClients`.
+pub fn client_description_json(client: &AppClient) -> Value {
+    json!({ "ClientId": client.client_id, "UserPoolId": client.pool_id, "ClientName": client.name })
+}

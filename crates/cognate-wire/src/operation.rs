@@ -1,0 +1,87 @@
+//! Operations, parsed from `X-Amz-Target: AWSCognitoIdentityProviderService.<Name>`.
+
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+macro_rules! operations {
+    ($($name:ident),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Operation { $($name),* }
+
+        impl Operation {
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$name => stringify!($name)),* }
+            }
+
+            fn from_name(name: &str) -> Option<Self> {
+                match name { $(stringify!($name) => Some(Operation::$name),)* _ => None }
+            }
+        }
+    };
+}
+
+operations!(
+    CreateUserPool,
+    DescribeUserPool,
+    ListUserPools,
+    UpdateUserPool,
+    DeleteUserPool,
+    CreateUserPoolClient,
+    DescribeUserPoolClient,
+    ListUserPoolClients,
+    UpdateUserPoolClient,
+    DeleteUserPoolClient,
+    SignUp,
+    ConfirmSignUp,
+    ResendConfirmationCode,
+    AdminConfirmSignUp,
+    InitiateAuth,
+    AdminInitiateAuth,
+    AdminGetUser,
+    GetUser,
+    ListUsers,
+    AdminDeleteUser,
+    DeleteUser,
+);
+
+/// What a target header names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Known(Operation),
+    /// A Cognito operation cognate does not implement yet.
+    NotImplemented(String),
+    Unknown(String),
+}
+
+/// Every operation in the Cognito model (from `cognito-ops.tsv`), to tell "not yet" from
+/// "no such operation".
+const COGNITO_OPERATIONS: &str = include_str!("cognito_operations.txt");
+
+pub fn parse_target(header: &str) -> Target {
+    let Some(name) = header.strip_prefix(TARGET_PREFIX) else {
+        return Target::Unknown(header.to_string());
+    };
+    match Operation::from_name(name) {
+        Some(op) => Target::Known(op),
+        None if COGNITO_OPERATIONS.lines().any(|l| l == name) => Target::NotImplemented(name.to_string()),
+        None => Target::Unknown(name.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_targets() {
+        assert_eq!(parse_target("AWSCognitoIdentityProviderService.SignUp"), Target::Known(Operation::SignUp));
+        assert_eq!(
+            parse_target("AWSCognitoIdentityProviderService.ForgotPassword"),
+            Target::NotImplemented("ForgotPassword".into())
+        );
+        assert_eq!(parse_target("AWSCognitoIdentityProviderService.Nope"), Target::Unknown("Nope".into()));
+        assert_eq!(parse_target("Other.SignUp"), Target::Unknown("Other.SignUp".into()));
+        for line in COGNITO_OPERATIONS.lines() {
+            assert!(!line.is_empty());
+        }
+    }
+}

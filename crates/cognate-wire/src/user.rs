@@ -1,0 +1,47 @@
+//! User shapes: `UserType`, `AdminGetUser` and `GetUser` responses, `CodeDeliveryDetails`.
+
+use cognate_core::flows::CodeDelivery;
+use cognate_core::user::User;
+use serde_json::{json, Value};
+
+use crate::pool::timestamp;
+
+/// `[{"Name", "Value"}]`, `sub` first as Cognito lists it, optionally restricted.
+pub fn attributes_json(user: &User, only: Option<&[String]>) -> Value {
+    let keep = |name: &str| only.is_none_or(|names| names.iter().any(|n| n == name));
+    let mut list: Vec<Value> = Vec::with_capacity(user.attributes.len());
+    if let Some(sub) = user.attributes.get("sub").filter(|_| keep("sub")) {
+        list.push(json!({ "Name": "sub", "Value": sub }));
+    }
+    for (name, value) in user.attributes.iter().filter(|(n, _)| n.as_str() != "sub" && keep(n)) {
+        list.push(json!({ "Name": name, "Value": value }));
+    }
+    Value::Array(list)
+}
+
+/// `UserType` (ListUsers and AdminCreateUser).
+pub fn user_type_json(user: &User, only: Option<&[String]>) -> Value {
+    json!({
+        "Username": user.username,
+        "Attributes": attributes_json(user, only),
+        "UserCreateDate": timestamp(user.created),
+        "UserLastModifiedDate": timestamp(user.modified),
+        "Enabled": user.enabled,
+        "UserStatus": user.status.as_str(),
+    })
+}
+
+pub fn admin_get_user_json(user: &User) -> Value {
+    json!({
+        "Username": user.username,
+        "UserAttributes": attributes_json(user, None),
+        "UserCreateDate": timestamp(user.created),
+        "UserLastModifiedDate": timestamp(user.modified),
+        "Enabled": user.enabled,
+        "UserStatus": user.status.as_str(),
+    })
+}
+
+pub fn code_delivery_json(d: &CodeDelivery) -> Value {
+    json!({ "Destination": d.destination, "DeliveryMedium": d.medium.as_str(), "AttributeName": d.attribute })
+}

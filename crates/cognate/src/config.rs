@@ -1,0 +1,173 @@
+//! Layered configuration: defaults, then the TOML file, then `COGNATE_*` environment
+//! variables, then flags (clap reads a flag and its variable together; flags win).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use serde::Deserialize;
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the start-up line shows the real one).
+    /// [default: 127.0.0.1:9229]
+    #[arg(long, env = "COGNATE_LISTEN", value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Directory of the SQLite database, created on first start. [default: ./.cognate]
+    #[arg(long, env = "COGNATE_DATA_DIR", value_name = "DIR", conflicts_with = "in_memory")]
+    pub data_dir: Option<PathBuf>,
+    /// Keep everything in memory; nothing survives a restart.
+    #[arg(long, env = "COGNATE_IN_MEMORY")]
+    pub in_memory: bool,
+    /// Send codes by email through this SMTP server: smtp://[user:pass@]host:port, or smtps://
+    /// for TLS (add ?tls=required to smtp:// for STARTTLS). Without it messages are logged and
+    /// kept in the outbox.
+    #[arg(long, env = "COGNATE_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// Sender address of emails. [default: no-reply@cognate.local]
+    #[arg(long, env = "COGNATE_EMAIL_FROM", value_name = "ADDR")]
+    pub email_from: Option<String>,
+    /// Lambda Invoke API endpoint for triggers (accepted now; used once triggers exist).
+    #[arg(long, env = "COGNATE_LAMBDA_ENDPOINT", value_name = "URL")]
+    pub lambda_endpoint: Option<String>,
+    /// Region in new pool ids when a request is not signed for one. [default: us-east-1]
+    #[arg(long, env = "COGNATE_REGION", value_name = "REGION")]
+    pub region: Option<String>,
+    /// Base URL in token issuers (`iss` = URL/poolId). [default: http://<listen address>]
+    #[arg(long, env = "COGNATE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// TOML configuration file (see docs/configuration.md).
+    #[arg(long, env = "COGNATE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    in_memory: Option<bool>,
+    smtp_url: Option<String>,
+    email_from: Option<String>,
+    lambda_endpoint: Option<String>,
+    region: Option<String>,
+    public_url: Option<String>,
+    #[serde(default)]
+    codes: CodesConfig,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct CodesConfig {
+    signup_ttl: Option<DurationValue>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(untagged)]
+enum DurationValue {
+    Seconds(u64),
+    Text(String),
+}
+
+/// `"90s"`, `"10m"`, `"24h"`, `"7d"` or a plain number of seconds.
+pub fn parse_duration(s: &str) -> anyhow::Result<Duration> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits.parse().with_context(|| format!("invalid duration {s:?}"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        other => bail!("invalid duration unit {other:?} in {s:?} (use s, m, h or d)"),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+impl DurationValue {
+    fn to_duration(&self) -> anyhow::Result<Duration> {
+        match self {
+            DurationValue::Seconds(n) => Ok(Duration::from_secs(*n)),
+            DurationValue::Text(s) => parse_duration(s),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub listen: String,
+    /// `None` for an in-memory database.
+    pub data_dir: Option<PathBuf>,
+    pub smtp_url: Option<String>,
+    pub email_from: String,
+    pub lambda_endpoint: Option<String>,
+    pub region: String,
+    pub public_url: Option<String>,
+    pub signup_code_ttl: Duration,
+}
+
+impl Settings {
+    pub fn resolve(args: ServeArgs) -> anyhow::Result<Settings> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .with_context(|| format!("invalid configuration in {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let in_memory = args.in_memory || (args.data_dir.is_none() && file.in_memory.unwrap_or(false));
+        let data_dir =
+            (!in_memory).then(|| args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./.cognate")));
+        let env_ttl = std::env::var("COGNATE_CODES_SIGNUP_TTL").ok();
+        let signup_code_ttl = match (env_ttl, &file.codes.signup_ttl) {
+            (Some(v), _) => parse_duration(&v)?,
+            (None, Some(v)) => v.to_duration()?,
+            (None, None) => Duration::from_secs(24 * 3600),
+        };
+        let public_url = args.public_url.or(file.public_url).map(|u| u.trim_end_matches('/').to_string());
+        Ok(Settings {
+            listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:9229".into()),
+            data_dir,
+            smtp_url: args.smtp_url.or(file.smtp_url),
+            email_from: args.email_from.or(file.email_from).unwrap_or_else(|| "no-reply@cognate.local".into()),
+            lambda_endpoint: args.lambda_endpoint.or(file.lambda_endpoint),
+            region: args.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),
+            public_url,
+            signup_code_ttl,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("24h").unwrap(), Duration::from_secs(86_400));
+        assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let dir = std::env::temp_dir().join(format!("cognate-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:1\"\nregion = \"eu-west-1\"\n[codes]\nsignup_ttl = \"2s\"\n")
+            .unwrap();
+        let args = ServeArgs { listen: Some("127.0.0.1:2".into()), config: Some(path), ..Default::default() };
+        let s = Settings::resolve(args).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:2");
+        assert_eq!(s.region, "eu-west-1");
+        assert_eq!(s.email_from, "no-reply@cognate.local");
+        assert_eq!(s.data_dir, Some(PathBuf::from("./.cognate")));
+        assert_eq!(s.signup_code_ttl, Duration::from_secs(2));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

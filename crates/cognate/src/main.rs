@@ -1,0 +1,129 @@
+//! The `cognate` binary: command line, layered configuration, wiring and signals.
+
+mod config;
+mod outbox;
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use cognate_core::flows::CoreConfig;
+use cognate_core::Cognate;
+use cognate_server::delivery::Courier;
+use cognate_server::passwords::Argon2Passwords;
+use cognate_server::system::{OsRng, SystemClock};
+use cognate_server::tokens::KeyRing;
+use cognate_server::AppState;
+use cognate_store::SqliteStore;
+
+/// A self-hosted, Amazon Cognito-compatible user pool server.
+#[derive(Parser)]
+#[command(name = "cognate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Cognito Identity Provider API (AWS JSON 1.1 on POST /).
+    Serve(config::ServeArgs),
+    /// Print the messages cognate sent or logged (sign-up codes, resends), oldest first.
+    Outbox(outbox::OutboxArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = config::Settings::resolve(args)?;
+            init_logging();
+            tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(settings))
+        }
+        Command::Outbox(args) => outbox::run(args),
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("COGNATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn serve(settings: config::Settings) -> anyhow::Result<()> {
+    let store = match &settings.data_dir {
+        None => SqliteStore::in_memory()?,
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
+            SqliteStore::open(&dir.join("cognate.db"))
+                .with_context(|| format!("cannot open the database in {}", dir.display()))?
+        }
+    };
+    let store = Arc::new(store);
+    let courier = Courier::new(settings.smtp_url.as_deref(), &settings.email_from).map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let state = AppState {
+        cognate: Cognate {
+            store: store.clone(),
+            clock: Arc::new(SystemClock),
+            rng: Arc::new(OsRng),
+            passwords: Arc::new(Argon2Passwords),
+            mailer: Arc::new(courier),
+            config: CoreConfig {
+                region: settings.region.clone(),
+                signup_code_ttl: settings.signup_code_ttl,
+                ..CoreConfig::default()
+            },
+        },
+        keys: Arc::new(KeyRing::default()),
+        public_url,
+        account_id: "000000000000".into(),
+    };
+    let data = match &settings.data_dir {
+        Some(dir) => std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()).display().to_string(),
+        None => "(in memory)".into(),
+    };
+    {
+        // Test harnesses read this line to learn the port; it goes out whole and at once.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "cognate {} listening on http://{address} data-dir {data}", env!("CARGO_PKG_VERSION"))?;
+        out.flush()?;
+    }
+    if settings.smtp_url.is_none() {
+        tracing::info!("no --smtp-url: messages are logged here and kept in the outbox (`cognate outbox`)");
+    }
+    if let Some(endpoint) = &settings.lambda_endpoint {
+        tracing::info!(%endpoint, "Lambda endpoint configured (triggers are not invoked yet)");
+    }
+    cognate_server::serve(listener, state, shutdown_signal()).await?;
+    store.close()?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

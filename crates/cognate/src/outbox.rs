@@ -1,0 +1,86 @@
+//! `cognate outbox`: read the delivery log from the database of a (possibly running) server.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use cognate_core::ports::{OutboxQuery, Store};
+use cognate_store::SqliteStore;
+use serde_json::json;
+
+#[derive(Args, Debug)]
+pub struct OutboxArgs {
+    /// Data directory of the server. [default: ./.cognate]
+    #[arg(long, env = "COGNATE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Only messages of this user pool.
+    #[arg(long, value_name = "POOL_ID")]
+    pool: Option<String>,
+    /// Only messages to this address or phone number.
+    #[arg(long, value_name = "ADDR")]
+    to: Option<String>,
+    /// Only the last N messages.
+    #[arg(long, value_name = "N")]
+    last: Option<usize>,
+    /// Print a JSON array instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
+    let dir = args.data_dir.unwrap_or_else(|| PathBuf::from("./.cognate"));
+    let path = dir.join("cognate.db");
+    if !path.exists() {
+        bail!(
+            "no cognate database at {} (is --data-dir right? an --in-memory server has no outbox on disk)",
+            path.display()
+        );
+    }
+    let store = SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let query = OutboxQuery { pool_id: args.pool, recipient: args.to, last: args.last };
+    let entries =
+        tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(store.list_outbox(&query))?;
+    if args.json {
+        let list: Vec<_> = entries
+            .iter()
+            .map(|e| {
+                let m = &e.message;
+                json!({
+                    "id": e.id,
+                    "pool_id": m.pool_id,
+                    "username": m.username,
+                    "recipient": m.recipient,
+                    "medium": m.medium.as_str(),
+                    "kind": m.kind,
+                    "subject": m.subject,
+                    "body": m.body,
+                    "created_at": m.created.seconds(),
+                    "status": e.status,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        for e in &entries {
+            let m = &e.message;
+            println!(
+                "#{} {} {} {} to {} (pool {}, user {}) [{}]",
+                e.id,
+                m.created.seconds(),
+                m.medium.as_str(),
+                m.kind,
+                m.recipient,
+                m.pool_id,
+                m.username,
+                e.status
+            );
+            if let Some(subject) = &m.subject {
+                println!("  Subject: {subject}");
+            }
+            for line in m.body.lines() {
+                println!("  {line}");
+            }
+        }
+    }
+    Ok(())
+}

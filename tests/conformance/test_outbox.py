@@ -1,0 +1,142 @@
+"""``cognate outbox``: every delivered message is recorded and can be read back."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from harness import free_port
+from helpers import extract_code, make_app, sign_up_user, unique_email, unique_name, wait_until
+
+OUTBOX_KEYS = {"id", "pool_id", "username", "recipient", "medium", "kind", "subject", "body",
+               "created_at", "status"}
+
+
+def test_empty_outbox_is_an_empty_json_array(cognate):
+    assert cognate.outbox() == []
+
+
+def test_outbox_entries_have_the_documented_shape(cognate, idp):
+    app = make_app(idp)
+    user = sign_up_user(app)
+    entry = cognate.latest_message(user.email)
+    assert OUTBOX_KEYS <= set(entry), set(entry)
+    assert isinstance(entry["id"], int)
+    assert entry["pool_id"] == app.pool_id
+    assert entry["username"] == user.username
+    assert entry["recipient"] == user.email
+    assert entry["medium"] == "EMAIL"
+    assert entry["kind"] == "SignUp"
+    assert entry["subject"] is None or isinstance(entry["subject"], str)
+    assert re.search(r"\b\d{6}\b", entry["body"]), entry["body"]
+    assert isinstance(entry["created_at"], int) and abs(entry["created_at"] - time.time()) < 300
+    assert isinstance(entry["status"], str) and entry["status"]
+
+
+def test_default_message_body_is_cognitos(cognate, idp):
+    app = make_app(idp)
+    user = sign_up_user(app)
+    entry = cognate.latest_message(user.email)
+    code = extract_code(entry["body"])
+    assert entry["body"].strip() == f"Your verification code is {code}."
+
+
+def test_outbox_filters_by_pool_recipient_and_last(cognate, idp):
+    app_a, app_b = make_app(idp), make_app(idp)
+    a1 = sign_up_user(app_a)
+    a2 = sign_up_user(app_a)
+    b1 = sign_up_user(app_b)
+    wait_until(lambda: len(cognate.outbox()) >= 3, message="three outbox entries")
+
+    everything = cognate.outbox()
+    assert [e["recipient"] for e in everything] == [a1.email, a2.email, b1.email]
+    ids = [e["id"] for e in everything]
+    assert ids == sorted(ids) and len(set(ids)) == 3, "oldest first, unique ids"
+    created = [e["created_at"] for e in everything]
+    assert created == sorted(created)
+
+    in_a = cognate.outbox(pool=app_a.pool_id)
+    assert [e["recipient"] for e in in_a] == [a1.email, a2.email]
+    assert all(e["pool_id"] == app_a.pool_id for e in in_a)
+    assert [e["recipient"] for e in cognate.outbox(pool=app_b.pool_id)] == [b1.email]
+
+    to_a2 = cognate.outbox(to=a2.email)
+    assert len(to_a2) == 1 and to_a2[0]["username"] == a2.username
+
+    assert [e["recipient"] for e in cognate.outbox(last=1)] == [b1.email]
+    assert [e["recipient"] for e in cognate.outbox(last=2)] == [a2.email, b1.email]
+    assert [e["recipient"] for e in cognate.outbox(last=10)] == [a1.email, a2.email, b1.email]
+    assert [e["recipient"] for e in cognate.outbox(pool=app_a.pool_id, last=1)] == [a2.email]
+    assert cognate.outbox(pool="us-east-1_NoSuchPol") == []
+    assert cognate.outbox(to="nobody@example.com") == []
+
+
+def test_outbox_records_resends_as_resend_code(cognate, idp):
+    app = make_app(idp)
+    user = sign_up_user(app)
+    first = cognate.latest_message(user.email)
+    app.resend(user.username)
+    second = cognate.latest_message(user.email, after_id=first["id"])
+    assert (first["kind"], second["kind"]) == ("SignUp", "ResendCode")
+    assert second["pool_id"] == app.pool_id
+    assert second["username"] == user.username
+
+
+def test_outbox_without_json_is_human_readable(cognate, idp):
+    app = make_app(idp)
+    user = sign_up_user(app)
+    code = cognate.latest_code(user.email)
+    proc = cognate.run_cli("outbox", "--data-dir", str(cognate.data_dir))
+    out = proc.stdout
+    assert user.email in out
+    assert code in out
+    assert app.pool_id in out
+    stripped = out.strip()
+    assert not (stripped.startswith("[") or stripped.startswith("{")), out
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out)
+
+
+def test_outbox_reads_a_stopped_servers_data_dir(cognate, idp):
+    app = make_app(idp)
+    user = sign_up_user(app)
+    code = cognate.latest_code(user.email)
+    cognate.stop()
+    entries = cognate.outbox(to=user.email)
+    assert len(entries) == 1
+    assert code in entries[0]["body"]
+
+
+def test_without_smtp_the_code_is_in_the_outbox_and_the_log(start_cognate, smtp_server):
+    server = start_cognate(smtp=False)
+    idp = server.idp()
+    app = make_app(idp)
+    username, email = unique_name(), unique_email()
+    response = app.sign_up(username, email=email)
+    assert response["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    entry = server.latest_message(email)
+    code = extract_code(entry["body"])
+    assert entry["kind"] == "SignUp"
+    assert entry["username"] == username
+    server.wait_for_log(code)
+    assert email in server.log
+    smtp_server.assert_no_mail(email, wait=0.2)
+    app.confirm(username, code)
+    assert app.admin_get_user(username)["UserStatus"] == "CONFIRMED"
+
+
+def test_failed_smtp_delivery_is_code_delivery_failure_and_creates_no_user(start_cognate):
+    dead_port = free_port()  # nothing listens here
+    server = start_cognate(smtp_url=f"smtp://127.0.0.1:{dead_port}")
+    idp = server.idp()
+    app = make_app(idp)
+    username = unique_name()
+    started = time.monotonic()
+    with pytest.raises(idp.exceptions.CodeDeliveryFailureException):
+        app.sign_up(username, email=unique_email())
+    assert time.monotonic() - started < 30, "delivery retries must be bounded"
+    with pytest.raises(idp.exceptions.UserNotFoundException):
+        app.admin_get_user(username)
