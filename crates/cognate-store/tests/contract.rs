@@ -13,7 +13,13 @@ use cognate_core::user::*;
 use cognate_store::SqliteStore;
 
 fn pool(id: &str) -> UserPool {
-    UserPool { id: id.into(), name: "p".into(), created: Timestamp(1), modified: Timestamp(1), settings: PoolSettings::default() }
+    UserPool {
+        id: id.into(),
+        name: "p".into(),
+        created: Timestamp(1),
+        modified: Timestamp(1),
+        settings: PoolSettings::default(),
+    }
 }
 
 fn user(pool_id: &str, sub: &str, username: &str, email: &str) -> NewUser {
@@ -86,13 +92,26 @@ async fn story(store: &dyn Store) {
     // Usernames are unique per pool by key; aliases are unique per pool and kind.
     let mut alice = user("us-east-1_A", "s-alice", "Alice", "a@example.com");
     alice.aliases.push(AliasClaim { kind: AliasKind::Email, value_key: "a@example.com".into(), force: false });
-    let id = store.create_user(&alice, Some(&code("us-east-1_A", "s-alice", "h1")), Some(&message("us-east-1_A", "a@example.com"))).await.unwrap();
+    let id = store
+        .create_user(
+            &alice,
+            Some(&code("us-east-1_A", "s-alice", "h1")),
+            Some(&message("us-east-1_A", "a@example.com")),
+        )
+        .await
+        .unwrap();
     assert!(id.is_some());
     let dup = user("us-east-1_A", "s-other", "alice", "x@example.com");
-    assert_eq!(store.create_user(&dup, None, None).await.unwrap_err(), StoreError::Conflict { constraint: "username".into() });
+    assert_eq!(
+        store.create_user(&dup, None, None).await.unwrap_err(),
+        StoreError::Conflict { constraint: "username".into() }
+    );
     let mut alias_dup = user("us-east-1_A", "s-bob", "bob", "a@example.com");
     alias_dup.aliases.push(AliasClaim { kind: AliasKind::Email, value_key: "a@example.com".into(), force: false });
-    assert_eq!(store.create_user(&alias_dup, None, None).await.unwrap_err(), StoreError::Conflict { constraint: "alias:email".into() });
+    assert_eq!(
+        store.create_user(&alias_dup, None, None).await.unwrap_err(),
+        StoreError::Conflict { constraint: "alias:email".into() }
+    );
     // A failed insert leaves nothing behind.
     assert!(store.get_user_by_sub("us-east-1_A", "s-bob").await.unwrap().is_none());
     // The same username in another pool is fine.
@@ -108,9 +127,15 @@ async fn story(store: &dyn Store) {
     // Attempt windows restart once they have passed.
     let hour = Duration::from_secs(3600);
     for expected in 1..=3 {
-        assert_eq!(store.bump_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000), hour).await.unwrap(), expected);
+        assert_eq!(
+            store.bump_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000), hour).await.unwrap(),
+            expected
+        );
     }
-    assert_eq!(store.bump_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000 + 3_600_000), hour).await.unwrap(), 1);
+    assert_eq!(
+        store.bump_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000 + 3_600_000), hour).await.unwrap(),
+        1
+    );
 
     // Confirmation is conditional on status and moves forced aliases.
     let carol = user("us-east-1_A", "s-carol", "carol", "a@example.com");
@@ -124,7 +149,10 @@ async fn story(store: &dyn Store) {
         claims: vec![AliasClaim { kind: AliasKind::Email, value_key: "a@example.com".into(), force: false }],
         now: Timestamp(9),
     };
-    assert_eq!(store.confirm_user(&confirm).await.unwrap_err(), StoreError::Conflict { constraint: "alias:email".into() });
+    assert_eq!(
+        store.confirm_user(&confirm).await.unwrap_err(),
+        StoreError::Conflict { constraint: "alias:email".into() }
+    );
     assert_eq!(store.get_user_by_sub("us-east-1_A", "s-carol").await.unwrap().unwrap().status, UserStatus::Unconfirmed);
     confirm.claims[0].force = true;
     store.confirm_user(&confirm).await.unwrap();
@@ -132,7 +160,10 @@ async fn story(store: &dyn Store) {
     assert_eq!((carol.status, carol.attribute("email_verified")), (UserStatus::Confirmed, Some("true")));
     let alice = store.get_user_by_sub("us-east-1_A", "s-alice").await.unwrap().unwrap();
     assert_eq!(alice.attribute("email_verified"), Some("false"));
-    assert_eq!(store.get_user_by_alias("us-east-1_A", AliasKind::Email, "a@example.com").await.unwrap().unwrap().sub, "s-carol");
+    assert_eq!(
+        store.get_user_by_alias("us-east-1_A", AliasKind::Email, "a@example.com").await.unwrap().unwrap().sub,
+        "s-carol"
+    );
     assert_eq!(store.confirm_user(&confirm).await.unwrap_err(), StoreError::Conflict { constraint: "status".into() });
 
     // Listing with filters and pagination.
@@ -161,15 +192,27 @@ async fn story(store: &dyn Store) {
     };
     store.insert_refresh_token(&token).await.unwrap();
     assert_eq!(store.get_refresh_token("th").await.unwrap().unwrap(), token);
-    store.replace_code(&code("us-east-1_A", "s-carol", "h3"), Some(&message("us-east-1_A", "c@example.com"))).await.unwrap();
-    let out = store.list_outbox(&OutboxQuery { recipient: Some("c@example.com".into()), ..Default::default() }).await.unwrap();
+    store
+        .replace_code(&code("us-east-1_A", "s-carol", "h3"), Some(&message("us-east-1_A", "c@example.com")))
+        .await
+        .unwrap();
+    let out = store
+        .list_outbox(&OutboxQuery { recipient: Some("c@example.com".into()), ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(out.len(), 1);
     store.set_outbox_status(out[0].id, "sent").await.unwrap();
     let out = store.list_outbox(&OutboxQuery { last: Some(1), ..Default::default() }).await.unwrap();
     assert_eq!((out.len(), out[0].status.as_str()), (1, "sent"));
 
     // Signing keys: the first key per use wins.
-    let key = SigningKey { pool_id: "us-east-1_A".into(), kid: "k1".into(), token_use: "id".into(), private_der: vec![1], created: Timestamp(1) };
+    let key = SigningKey {
+        pool_id: "us-east-1_A".into(),
+        kid: "k1".into(),
+        token_use: "id".into(),
+        private_der: vec![1],
+        created: Timestamp(1),
+    };
     assert!(store.insert_signing_key(&key).await.unwrap());
     assert!(!store.insert_signing_key(&SigningKey { kid: "k2".into(), ..key }).await.unwrap());
     assert_eq!(store.get_signing_keys("us-east-1_A").await.unwrap()[0].kid, "k1");
