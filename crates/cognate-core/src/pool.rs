@@ -33,6 +33,8 @@ pub struct PoolSettings {
     pub schema: Vec<SchemaAttribute>,
     /// Trigger name (`PreSignUp`, …) → function ARN.
     pub lambda_config: Vec<(String, String)>,
+    /// `V1_0` / `V2_0` / `V3_0` from `PreTokenGenerationConfig`; `None` means V1.
+    pub pre_token_generation_version: Option<String>,
     pub allow_admin_create_user_only: bool,
     pub deletion_protection: bool,
     pub mfa_configuration: String,
@@ -52,6 +54,7 @@ impl Default for PoolSettings {
             templates: MessageTemplates::default(),
             schema: Vec::new(),
             lambda_config: Vec::new(),
+            pre_token_generation_version: None,
             allow_admin_create_user_only: false,
             deletion_protection: false,
             mfa_configuration: "OFF".into(),

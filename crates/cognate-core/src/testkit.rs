@@ -170,12 +170,17 @@ impl Store for MemStore {
             return Err(StoreError::Conflict { constraint: "username".into() });
         }
         for a in &new.aliases {
-            if m.aliases.contains_key(&(pool.clone(), a.kind, a.value_key.clone())) {
+            if !a.force && m.aliases.contains_key(&(pool.clone(), a.kind, a.value_key.clone())) {
                 return Err(StoreError::Conflict { constraint: alias_constraint(a.kind) });
             }
         }
         for a in &new.aliases {
-            m.aliases.insert((pool.clone(), a.kind, a.value_key.clone()), new.user.sub.clone());
+            let previous = m.aliases.insert((pool.clone(), a.kind, a.value_key.clone()), new.user.sub.clone());
+            if let (Some(holder), Some(flag)) = (previous, a.kind.verified_attribute()) {
+                if let Some((u, _)) = m.users.get_mut(&(pool.clone(), holder)) {
+                    u.attributes.insert(flag.into(), "false".into());
+                }
+            }
         }
         m.users.insert((pool.clone(), new.user.sub.clone()), (new.user.clone(), new.username_key.clone()));
         if let Some(c) = code {
@@ -331,5 +336,37 @@ impl Store for MemStore {
         }
         m.keys.push(key.clone());
         Ok(true)
+    }
+}
+
+/// Scripted trigger answers, and a record of what was invoked.
+#[derive(Default)]
+pub struct FakeTriggers {
+    pub answers: Mutex<HashMap<String, Result<crate::triggers::TriggerResponse, crate::triggers::TriggerError>>>,
+    pub calls: Mutex<Vec<crate::triggers::Invocation>>,
+}
+
+impl FakeTriggers {
+    pub fn answer(
+        &self,
+        trigger: &str,
+        answer: Result<crate::triggers::TriggerResponse, crate::triggers::TriggerError>,
+    ) {
+        self.answers.lock().unwrap().insert(trigger.into(), answer);
+    }
+
+    pub fn sources(&self) -> Vec<String> {
+        self.calls.lock().unwrap().iter().map(|c| c.source.clone()).collect()
+    }
+}
+
+#[async_trait]
+impl crate::triggers::Triggers for FakeTriggers {
+    async fn invoke(
+        &self,
+        invocation: &crate::triggers::Invocation,
+    ) -> Result<crate::triggers::TriggerResponse, crate::triggers::TriggerError> {
+        self.calls.lock().unwrap().push(invocation.clone());
+        self.answers.lock().unwrap().get(invocation.trigger.name()).cloned().unwrap_or_else(|| Ok(Default::default()))
     }
 }

@@ -5,6 +5,7 @@
 //! It knows no SQL: storage is whatever `Store` it is given.
 
 pub mod delivery;
+pub mod lambda;
 mod ops;
 pub mod passwords;
 mod protocol;

@@ -162,20 +162,43 @@ pub fn mint(keys: &PoolKeys, grant: &TokenGrant, issuer: &str, rng: &dyn Rng) ->
         ("iat".into(), json!(iat)),
         ("jti".into(), json!(ids::new_uuid(rng))),
     ]);
-    let access = json!({
+    let overrides = &grant.overrides;
+    let apply = |claims: &mut Map<String, Value>, add: &[(String, String)], suppress: &[String]| {
+        for (name, value) in add {
+            if let Ok(value) = serde_json::from_str::<Value>(value) {
+                claims.insert(name.clone(), value);
+            }
+        }
+        // A claim both overridden and suppressed ends up suppressed, as on Cognito.
+        for name in suppress {
+            claims.remove(name);
+        }
+    };
+    apply(&mut id, &overrides.id_add, &overrides.id_suppress);
+    let mut scopes = vec![cognate_core::flows::ACCESS_SCOPE.to_string()];
+    scopes.extend(overrides.scopes_add.iter().filter(|s| !s.is_empty()).cloned());
+    scopes.retain(|s| !overrides.scopes_suppress.contains(s));
+    scopes.dedup();
+    let mut access = json!({
         "sub": user.sub,
         "iss": issuer,
         "client_id": grant.client.client_id,
         "origin_jti": grant.origin_jti,
         "event_id": event_id,
         "token_use": "access",
-        "scope": "aws.cognito.signin.user.admin",
+        "scope": scopes.join(" "),
         "auth_time": auth_time,
         "exp": iat + access_ttl as i64,
         "iat": iat,
         "jti": ids::new_uuid(rng),
         "username": user.username,
     });
+    if let Value::Object(claims) = &mut access {
+        apply(claims, &overrides.access_add, &overrides.access_suppress);
+        if scopes.is_empty() {
+            claims.remove("scope");
+        }
+    }
     Ok(Minted {
         id_token: sign(&keys.id, &Value::Object(id))?,
         access_token: sign(&keys.access, &access)?,

@@ -13,7 +13,7 @@ use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
 use cognate_core::ports::{alias_constraint, Confirmation, OutboxEntry, OutboxQuery, SigningKey, Store};
 use cognate_core::user::{
-    AliasKind, Attributes, Medium, NewUser, OutboxMessage, RefreshToken, StoredCode, User, UserStatus,
+    AliasClaim, AliasKind, Attributes, Medium, NewUser, OutboxMessage, RefreshToken, StoredCode, User, UserStatus,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 
@@ -193,6 +193,56 @@ fn code_row(r: &Row<'_>) -> rusqlite::Result<StoredCode> {
 
 fn kind_str(kind: AliasKind) -> &'static str {
     kind.attribute()
+}
+
+/// Gives `sub` the alias in `claim`. A forced claim takes it from its holder, whose
+/// attribute stops being verified; an unforced one collides.
+fn claim_alias(
+    tx: &Connection,
+    pool_id: &str,
+    sub: &str,
+    claim: &AliasClaim,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let holder: Option<String> = tx
+        .query_row(
+            "SELECT sub FROM aliases WHERE pool_id = ?1 AND kind = ?2 AND value_key = ?3",
+            params![pool_id, kind_str(claim.kind), claim.value_key],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(map_err)?;
+    match holder {
+        Some(holder) if holder == sub => return Ok(()),
+        Some(_) if !claim.force => return Err(StoreError::Conflict { constraint: alias_constraint(claim.kind) }),
+        Some(holder) => {
+            tx.execute(
+                "DELETE FROM aliases WHERE pool_id = ?1 AND kind = ?2 AND value_key = ?3",
+                params![pool_id, kind_str(claim.kind), claim.value_key],
+            )
+            .map_err(map_err)?;
+            if let Some(flag) = claim.kind.verified_attribute() {
+                tx.execute(
+                    &format!(
+                        "UPDATE users SET attributes = json_set(attributes, '$.{flag}', 'false'), modified = ?3
+                         WHERE pool_id = ?1 AND sub = ?2"
+                    ),
+                    params![pool_id, holder, now.0],
+                )
+                .map_err(map_err)?;
+            }
+        }
+        None => {}
+    }
+    tx.execute(
+        "INSERT INTO aliases (pool_id, kind, value_key, sub) VALUES (?1, ?2, ?3, ?4)",
+        params![pool_id, kind_str(claim.kind), claim.value_key, sub],
+    )
+    .map_err(|e| match map_err(e) {
+        StoreError::Conflict { .. } => StoreError::Conflict { constraint: alias_constraint(claim.kind) },
+        other => other,
+    })?;
+    Ok(())
 }
 
 fn insert_outbox(conn: &Connection, m: &OutboxMessage) -> Result<i64, StoreError> {
@@ -415,14 +465,7 @@ impl Store for SqliteStore {
             )
             .map_err(map_err)?;
             for alias in &new.aliases {
-                tx.execute(
-                    "INSERT INTO aliases (pool_id, kind, value_key, sub) VALUES (?1, ?2, ?3, ?4)",
-                    params![u.pool_id, kind_str(alias.kind), alias.value_key, u.sub],
-                )
-                .map_err(|e| match map_err(e) {
-                    StoreError::Conflict { .. } => StoreError::Conflict { constraint: alias_constraint(alias.kind) },
-                    other => other,
-                })?;
+                claim_alias(&tx, &u.pool_id, &u.sub, alias, u.created)?;
             }
             if let Some(code) = &code {
                 upsert_code(&tx, code)?;
@@ -537,45 +580,7 @@ impl Store for SqliteStore {
                 return Err(StoreError::Conflict { constraint: "status".into() });
             };
             for claim in &cf.claims {
-                let holder: Option<String> = tx
-                    .query_row(
-                        "SELECT sub FROM aliases WHERE pool_id = ?1 AND kind = ?2 AND value_key = ?3",
-                        params![cf.pool_id, kind_str(claim.kind), claim.value_key],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(map_err)?;
-                match holder {
-                    Some(holder) if holder == cf.sub => continue,
-                    Some(_) if !claim.force => return Err(StoreError::Conflict { constraint: alias_constraint(claim.kind) }),
-                    Some(holder) => {
-                        // The alias moves: the previous holder's attribute is no longer verified.
-                        tx.execute(
-                            "DELETE FROM aliases WHERE pool_id = ?1 AND kind = ?2 AND value_key = ?3",
-                            params![cf.pool_id, kind_str(claim.kind), claim.value_key],
-                        )
-                        .map_err(map_err)?;
-                        if let Some(flag) = claim.kind.verified_attribute() {
-                            tx.execute(
-                                &format!(
-                                    "UPDATE users SET attributes = json_set(attributes, '$.{flag}', 'false'), modified = ?3
-                                     WHERE pool_id = ?1 AND sub = ?2"
-                                ),
-                                params![cf.pool_id, holder, cf.now.0],
-                            )
-                            .map_err(map_err)?;
-                        }
-                    }
-                    None => {}
-                }
-                tx.execute(
-                    "INSERT INTO aliases (pool_id, kind, value_key, sub) VALUES (?1, ?2, ?3, ?4)",
-                    params![cf.pool_id, kind_str(claim.kind), claim.value_key, cf.sub],
-                )
-                .map_err(|e| match map_err(e) {
-                    StoreError::Conflict { .. } => StoreError::Conflict { constraint: alias_constraint(claim.kind) },
-                    other => other,
-                })?;
+                claim_alias(&tx, &cf.pool_id, &cf.sub, claim, cf.now)?;
             }
             let mut attrs: Attributes = from_json(&attributes).map_err(map_err)?;
             attrs.extend(cf.set_attributes.iter().cloned());
@@ -583,14 +588,24 @@ impl Store for SqliteStore {
                 .execute(
                     "UPDATE users SET status = ?4, attributes = ?5, modified = ?6
                      WHERE pool_id = ?1 AND sub = ?2 AND status = ?3",
-                    params![cf.pool_id, cf.sub, cf.expected.as_str(), cf.new_status.as_str(), to_json(&attrs)?, cf.now.0],
+                    params![
+                        cf.pool_id,
+                        cf.sub,
+                        cf.expected.as_str(),
+                        cf.new_status.as_str(),
+                        to_json(&attrs)?,
+                        cf.now.0
+                    ],
                 )
                 .map_err(map_err)?;
             if n == 0 {
                 return Err(StoreError::Conflict { constraint: "status".into() });
             }
-            tx.execute("DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = 'signup'", params![cf.pool_id, cf.sub])
-                .map_err(map_err)?;
+            tx.execute(
+                "DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = 'signup'",
+                params![cf.pool_id, cf.sub],
+            )
+            .map_err(map_err)?;
             tx.commit().map_err(map_err)
         })
         .await

@@ -9,6 +9,7 @@ pub mod input;
 pub mod operation;
 pub mod pool;
 pub mod rules;
+pub mod trigger;
 pub mod user;
 
 pub use error::ApiError;

@@ -77,22 +77,33 @@ fn templates(input: &Input, settings: &mut PoolSettings) -> WireResult<()> {
     Ok(())
 }
 
-fn lambda_config(input: &Input) -> WireResult<Vec<(String, String)>> {
-    let Some(l) = input.opt_object("LambdaConfig")? else { return Ok(Vec::new()) };
+/// Trigger name → ARN pairs, and the PreTokenGeneration version.
+type LambdaSettings = (Vec<(String, String)>, Option<String>);
+
+fn lambda_config(input: &Input) -> WireResult<LambdaSettings> {
+    let Some(l) = input.opt_object("LambdaConfig")? else { return Ok((Vec::new(), None)) };
     let mut out = Vec::new();
     for trigger in LAMBDA_TRIGGERS {
         if let Some(arn) = l.opt_str(trigger, &rules::ARN)? {
             out.push((trigger.to_string(), arn));
         }
     }
-    for versioned in ["PreTokenGenerationConfig", "CustomSMSSender", "CustomEmailSender", "InboundFederation"] {
+    for versioned in ["CustomSMSSender", "CustomEmailSender", "InboundFederation"] {
         if let Some(cfg) = l.opt_object(versioned)? {
-            cfg.req_str("LambdaVersion", &rules::ANY)?;
+            cfg.opt_enum("LambdaVersion", &["V1_0"])?;
             let arn = cfg.req_str("LambdaArn", &rules::ARN)?;
             out.push((versioned.to_string(), arn));
         }
     }
-    Ok(out)
+    let mut version = None;
+    if let Some(cfg) = l.opt_object("PreTokenGenerationConfig")? {
+        version = cfg.opt_enum("LambdaVersion", &["V1_0", "V2_0", "V3_0"])?;
+        let arn = cfg.req_str("LambdaArn", &rules::ARN)?;
+        // The versioned configuration names the function that runs; it wins over the legacy member.
+        out.retain(|(t, _)| t != "PreTokenGeneration");
+        out.push(("PreTokenGeneration".to_string(), arn));
+    }
+    Ok((out, version))
 }
 
 fn schema(input: &Input) -> WireResult<Vec<SchemaAttribute>> {
@@ -146,9 +157,9 @@ pub fn parse_settings(input: &Input) -> WireResult<PoolSettings> {
         alias_attributes: alias_kinds(input, "AliasAttributes", &["phone_number", "email", "preferred_username"])?,
         auto_verified_attributes: alias_kinds(input, "AutoVerifiedAttributes", &["phone_number", "email"])?,
         schema: schema(input)?,
-        lambda_config: lambda_config(input)?,
         ..PoolSettings::default()
     };
+    (s.lambda_config, s.pre_token_generation_version) = lambda_config(input)?;
     templates(input, &mut s)?;
     if let Some(u) = input.opt_object("UsernameConfiguration")? {
         match u.opt_bool("CaseSensitive")? {

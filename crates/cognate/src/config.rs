@@ -1,11 +1,13 @@
 //! Layered configuration: defaults, then the TOML file, then `COGNATE_*` environment
 //! variables, then flags (clap reads a flag and its variable together; flags win).
 
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Args;
+use cognate_server::lambda::{FunctionConfig, Runtime};
 use serde::Deserialize;
 
 #[derive(Args, Debug, Default)]
@@ -28,7 +30,8 @@ pub struct ServeArgs {
     /// Sender address of emails. [default: no-reply@cognate.local]
     #[arg(long, env = "COGNATE_EMAIL_FROM", value_name = "ADDR")]
     pub email_from: Option<String>,
-    /// Lambda Invoke API endpoint for triggers (accepted now; used once triggers exist).
+    /// Lambda Invoke API endpoint (e.g. `sam local start-lambda`) for trigger functions that have
+    /// no `[functions.NAME]` entry in the config file.
     #[arg(long, env = "COGNATE_LAMBDA_ENDPOINT", value_name = "URL")]
     pub lambda_endpoint: Option<String>,
     /// Region in new pool ids when a request is not signed for one. [default: us-east-1]
@@ -55,6 +58,26 @@ struct FileConfig {
     public_url: Option<String>,
     #[serde(default)]
     codes: CodesConfig,
+    #[serde(default)]
+    triggers: TriggersConfig,
+    #[serde(default)]
+    functions: BTreeMap<String, FunctionFile>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct TriggersConfig {
+    timeout: Option<DurationValue>,
+}
+
+/// `[functions.<name>]`: a local handler file, or an Invoke API endpoint of its own.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct FunctionFile {
+    runtime: Option<String>,
+    handler: Option<String>,
+    endpoint: Option<String>,
+    function_name: Option<String>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -105,6 +128,30 @@ pub struct Settings {
     pub region: String,
     pub public_url: Option<String>,
     pub signup_code_ttl: Duration,
+    pub trigger_timeout: Duration,
+    pub functions: HashMap<String, FunctionConfig>,
+}
+
+fn function_config(name: &str, f: &FunctionFile, base: &Path) -> anyhow::Result<FunctionConfig> {
+    match (&f.runtime, &f.handler, &f.endpoint) {
+        (Some(runtime), Some(handler), None) => {
+            let runtime = Runtime::parse(runtime)
+                .with_context(|| format!("functions.{name}: runtime must be python3 or nodejs, not {runtime:?}"))?;
+            let (module, export) = handler
+                .rsplit_once('.')
+                .with_context(|| format!("functions.{name}: handler must look like path/to/file.function"))?;
+            let file = runtime.handler_file(&base.join(module));
+            if !file.exists() {
+                bail!("functions.{name}: handler file {} does not exist", file.display());
+            }
+            Ok(FunctionConfig::Local { runtime, file, export: export.to_string() })
+        }
+        (None, None, Some(endpoint)) => Ok(FunctionConfig::InvokeApi {
+            endpoint: endpoint.clone(),
+            function_name: f.function_name.clone().unwrap_or_else(|| name.to_string()),
+        }),
+        _ => bail!("functions.{name}: give either runtime and handler, or endpoint"),
+    }
 }
 
 impl Settings {
@@ -127,6 +174,18 @@ impl Settings {
             (None, None) => Duration::from_secs(24 * 3600),
         };
         let public_url = args.public_url.or(file.public_url).map(|u| u.trim_end_matches('/').to_string());
+        let trigger_timeout = match (std::env::var("COGNATE_TRIGGERS_TIMEOUT").ok(), &file.triggers.timeout) {
+            (Some(v), _) => parse_duration(&v)?,
+            (None, Some(v)) => v.to_duration()?,
+            (None, None) => Duration::from_secs(5),
+        };
+        let base =
+            args.config.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let functions = file
+            .functions
+            .iter()
+            .map(|(name, f)| Ok((name.clone(), function_config(name, f, &base)?)))
+            .collect::<anyhow::Result<HashMap<_, _>>>()?;
         Ok(Settings {
             listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:9229".into()),
             data_dir,
@@ -136,6 +195,8 @@ impl Settings {
             region: args.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),
             public_url,
             signup_code_ttl,
+            trigger_timeout,
+            functions,
         })
     }
 }

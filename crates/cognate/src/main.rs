@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use cognate_core::flows::CoreConfig;
 use cognate_core::Cognate;
 use cognate_server::delivery::Courier;
+use cognate_server::lambda::LambdaRunner;
 use cognate_server::passwords::Argon2Passwords;
 use cognate_server::system::{OsRng, SystemClock};
 use cognate_server::tokens::KeyRing;
@@ -48,7 +49,9 @@ fn main() -> anyhow::Result<()> {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("COGNATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal();
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 }
 
 async fn serve(settings: config::Settings) -> anyhow::Result<()> {
@@ -74,6 +77,11 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
             rng: Arc::new(OsRng),
             passwords: Arc::new(Argon2Passwords),
             mailer: Arc::new(courier),
+            triggers: Arc::new(LambdaRunner::new(
+                settings.functions.clone(),
+                settings.lambda_endpoint.clone(),
+                settings.trigger_timeout,
+            )),
             config: CoreConfig {
                 region: settings.region.clone(),
                 signup_code_ttl: settings.signup_code_ttl,
@@ -98,7 +106,7 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         tracing::info!("no --smtp-url: messages are logged here and kept in the outbox (`cognate outbox`)");
     }
     if let Some(endpoint) = &settings.lambda_endpoint {
-        tracing::info!(%endpoint, "Lambda endpoint configured (triggers are not invoked yet)");
+        tracing::info!(%endpoint, "triggers without a [functions] entry are invoked through this Lambda Invoke API");
     }
     cognate_server::serve(listener, state, shutdown_signal()).await?;
     store.close()?;

@@ -7,11 +7,15 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::Cognate;
+use crate::attributes;
 use crate::client::AppClient;
 use crate::error::{DomainError, Result};
 use crate::ids::{self, Timestamp};
 use crate::pool::UserPool;
-use crate::user::{RefreshToken, User, UserStatus};
+use crate::triggers::{Metadata, TokenOverrides, TriggerKind, TriggerRequest};
+use crate::user::{AliasClaim, AliasKind, NewUser, RefreshToken, User, UserStatus};
+
+use super::hooks::event_attributes;
 
 /// `InitiateAuth` / `AdminInitiateAuth` input, minus the wire.
 pub struct AuthRequest {
@@ -20,6 +24,7 @@ pub struct AuthRequest {
     pub pool_id: Option<String>,
     pub flow: String,
     pub parameters: BTreeMap<String, String>,
+    pub client_metadata: Metadata,
 }
 
 /// Everything the token minter needs; `refresh_token` is set only for a fresh sign-in.
@@ -32,6 +37,8 @@ pub struct TokenGrant {
     pub origin_jti: String,
     pub refresh_token: Option<String>,
     pub now: Timestamp,
+    /// Claims a PreTokenGeneration function added or suppressed.
+    pub overrides: TokenOverrides,
 }
 
 pub fn hash_refresh_token(token: &str) -> String {
@@ -71,9 +78,11 @@ impl Cognate {
         }
         match flow {
             "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
-                self.password_auth(client, pool, &req.parameters).await
+                self.password_auth(client, pool, &req.parameters, req.client_metadata).await
             }
-            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self.refresh(client, pool, &req.parameters).await,
+            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
+                self.refresh(client, pool, &req.parameters, req.client_metadata).await
+            }
             _ => Err(DomainError::UnsupportedOperation(format!("The {flow} flow is not supported by cognate yet."))),
         }
     }
@@ -83,6 +92,7 @@ impl Cognate {
         client: AppClient,
         pool: UserPool,
         params: &BTreeMap<String, String>,
+        client_metadata: Metadata,
     ) -> Result<TokenGrant> {
         let username = param(params, "USERNAME")?;
         let password = param(params, "PASSWORD")?;
@@ -92,20 +102,36 @@ impl Cognate {
             None => vec![username],
         };
         Self::check_secret_hash(&client, params.get("SECRET_HASH").map(String::as_str), &secret_names)?;
-        let Some(user) = user else {
-            return Err(if client.settings.prevents_user_existence_errors() {
-                DomainError::incorrect_credentials()
-            } else {
-                DomainError::user_not_found()
-            });
+        let client_id = client.client_id.clone();
+        let user = match user {
+            Some(user) => {
+                if !user.enabled {
+                    return Err(DomainError::not_authorized("User is disabled."));
+                }
+                // Cognito passes InitiateAuth's ClientMetadata as the validation data here.
+                let request = TriggerRequest {
+                    user_attributes: event_attributes(&user),
+                    validation_data: client_metadata.clone(),
+                    user_not_found: Some(false),
+                    ..Default::default()
+                };
+                let source = "PreAuthentication_Authentication";
+                self.trigger(&pool, TriggerKind::PreAuthentication, source, &user.username, Some(&client_id), request)
+                    .await?;
+                let hash = user.password_hash.as_deref().unwrap_or("");
+                if !self.passwords.verify(password, hash).await.map_err(DomainError::Internal)? {
+                    return Err(DomainError::incorrect_credentials());
+                }
+                user
+            }
+            None => match self.migrate_user(&pool, &client_id, username, password, &client_metadata).await? {
+                Some(user) => user,
+                None if client.settings.prevents_user_existence_errors() => {
+                    return Err(DomainError::incorrect_credentials())
+                }
+                None => return Err(DomainError::user_not_found()),
+            },
         };
-        if !user.enabled {
-            return Err(DomainError::not_authorized("User is disabled."));
-        }
-        let hash = user.password_hash.as_deref().unwrap_or("");
-        if !self.passwords.verify(password, hash).await.map_err(DomainError::Internal)? {
-            return Err(DomainError::incorrect_credentials());
-        }
         match user.status {
             UserStatus::Unconfirmed => return Err(DomainError::UserNotConfirmed("User is not confirmed.".into())),
             UserStatus::ResetRequired => {
@@ -118,6 +144,16 @@ impl Cognate {
             }
             UserStatus::Confirmed | UserStatus::ExternalProvider => {}
         }
+        let request = TriggerRequest {
+            user_attributes: event_attributes(&user),
+            new_device_used: Some(false),
+            client_metadata: client_metadata.clone(),
+            ..Default::default()
+        };
+        let source = "PostAuthentication_Authentication";
+        self.trigger(&pool, TriggerKind::PostAuthentication, source, &user.username, Some(&client_id), request).await?;
+        let overrides =
+            self.token_overrides(&pool, &user, &client_id, "TokenGeneration_Authentication", client_metadata).await?;
         let now = self.clock.now();
         let origin_jti = ids::new_uuid(self.rng.as_ref());
         let mut raw = [0u8; 48];
@@ -134,7 +170,7 @@ impl Cognate {
             expires: now.plus(client.settings.refresh_token_ttl()),
         };
         self.store.insert_refresh_token(&record).await?;
-        Ok(TokenGrant { pool, client, user, auth_time: now, origin_jti, refresh_token: Some(token), now })
+        Ok(TokenGrant { pool, client, user, auth_time: now, origin_jti, refresh_token: Some(token), now, overrides })
     }
 
     async fn refresh(
@@ -142,6 +178,7 @@ impl Cognate {
         client: AppClient,
         pool: UserPool,
         params: &BTreeMap<String, String>,
+        client_metadata: Metadata,
     ) -> Result<TokenGrant> {
         let token = param(params, "REFRESH_TOKEN")?;
         let invalid = || DomainError::not_authorized("Invalid Refresh Token");
@@ -171,6 +208,8 @@ impl Cognate {
         if !user.enabled {
             return Err(DomainError::not_authorized("User is disabled."));
         }
+        let source = "TokenGeneration_RefreshTokens";
+        let overrides = self.token_overrides(&pool, &user, &client.client_id, source, client_metadata).await?;
         Ok(TokenGrant {
             pool,
             client,
@@ -179,6 +218,125 @@ impl Cognate {
             origin_jti: record.origin_jti,
             refresh_token: None,
             now,
+            overrides,
         })
     }
+
+    async fn token_overrides(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        client_id: &str,
+        source: &str,
+        client_metadata: Metadata,
+    ) -> Result<TokenOverrides> {
+        let request = TriggerRequest {
+            user_attributes: event_attributes(user),
+            client_metadata,
+            scopes: Some(vec![ACCESS_SCOPE.to_string()]),
+            ..Default::default()
+        };
+        let answer = self
+            .trigger(pool, TriggerKind::PreTokenGeneration, source, &user.username, Some(client_id), request)
+            .await?;
+        Ok(answer.map(|a| a.token_overrides).unwrap_or_default())
+    }
+
+    /// Asks the UserMigration function about a user this pool does not know; creates the
+    /// user it describes with the password that was just presented.
+    async fn migrate_user(
+        &self,
+        pool: &UserPool,
+        client_id: &str,
+        typed: &str,
+        password: &str,
+        client_metadata: &Metadata,
+    ) -> Result<Option<User>> {
+        let request = TriggerRequest {
+            password: Some(password.to_string()),
+            client_metadata: client_metadata.clone(),
+            ..Default::default()
+        };
+        let source = "UserMigration_Authentication";
+        let Some(answer) =
+            self.trigger(pool, TriggerKind::UserMigration, source, typed, Some(client_id), request).await?
+        else {
+            return Ok(None);
+        };
+        let Some(migrated) = answer.migration else {
+            return Err(DomainError::InvalidLambdaResponse(
+                "Invalid lambda function output : userAttributes are required".into(),
+            ));
+        };
+        let settings = &pool.settings;
+        let mut attrs = migrated.user_attributes;
+        attrs.remove("sub");
+        attrs.remove("cognito:user_status");
+        let supplied: Vec<(String, String)> = attrs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        attributes::validate_supplied(settings, &supplied)
+            .map_err(|e| DomainError::InvalidLambdaResponse(format!("Invalid lambda function output : {e}")))?;
+        let sub = ids::new_uuid(self.rng.as_ref());
+        let mut aliases = Vec::new();
+        let username = if settings.username_attributes.is_empty() {
+            for kind in &settings.alias_attributes {
+                let verified =
+                    kind.verified_attribute().is_none_or(|flag| attrs.get(flag).map(String::as_str) == Some("true"));
+                if let (Some(value), true) = (attrs.get(kind.attribute()), verified) {
+                    let value_key = settings.alias_key(*kind, value);
+                    aliases.push(AliasClaim { kind: *kind, value_key, force: migrated.force_alias_creation });
+                }
+            }
+            typed.to_string()
+        } else {
+            if attributes::is_email(typed) && !attrs.contains_key("email") {
+                attrs.insert("email".into(), typed.into());
+            } else if attributes::is_phone(typed) && !attrs.contains_key("phone_number") {
+                attrs.insert("phone_number".into(), typed.into());
+            }
+            for kind in &settings.username_attributes {
+                if let Some(value) = attrs.get(kind.attribute()) {
+                    aliases.push(AliasClaim { kind: *kind, value_key: settings.alias_key(*kind, value), force: false });
+                }
+            }
+            if !settings.username_attributes.iter().any(|k: &AliasKind| attrs.contains_key(k.attribute())) {
+                return Err(DomainError::InvalidLambdaResponse(
+                    "Invalid lambda function output : the user needs an email or phone_number".into(),
+                ));
+            }
+            sub.clone()
+        };
+        attrs.insert("sub".into(), sub.clone());
+        let status = match migrated.final_user_status.as_deref() {
+            Some("CONFIRMED") => UserStatus::Confirmed,
+            None | Some("RESET_REQUIRED") => UserStatus::ResetRequired,
+            Some(other) => {
+                return Err(DomainError::InvalidLambdaResponse(format!(
+                    "Invalid lambda function output : invalid finalUserStatus {other}"
+                )))
+            }
+        };
+        let now = self.clock.now();
+        let user = User {
+            pool_id: pool.id.clone(),
+            username: username.clone(),
+            sub,
+            status,
+            enabled: true,
+            attributes: attrs,
+            password_hash: Some(self.passwords.hash(password).await.map_err(DomainError::Internal)?),
+            created: now,
+            modified: now,
+        };
+        let new_user = NewUser { username_key: settings.username_key(&username), aliases, user: user.clone() };
+        match self.store.create_user(&new_user, None, None).await {
+            Ok(_) => Ok(Some(user)),
+            Err(crate::error::StoreError::Conflict { .. }) => {
+                Err(DomainError::UsernameExists("An account with the given username or alias already exists.".into()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }
+
+/// The scope of tokens from the user-pool API (as opposed to OAuth scopes).
+pub const ACCESS_SCOPE: &str = "aws.cognito.signin.user.admin";

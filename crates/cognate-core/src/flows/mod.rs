@@ -2,6 +2,7 @@
 //! method is one Cognito operation minus its wire format.
 
 mod auth;
+mod hooks;
 mod pools;
 mod signup;
 mod users;
@@ -12,7 +13,7 @@ mod tests;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use auth::{AuthRequest, TokenGrant};
+pub use auth::{AuthRequest, TokenGrant, ACCESS_SCOPE};
 pub use pools::{ClientChanges, ListPage};
 pub use signup::{CodeDelivery, SignUpRequest, SignUpResult};
 pub use users::UserPage;
@@ -23,6 +24,7 @@ use crate::error::{DomainError, Result};
 use crate::pool::UserPool;
 use crate::ports::{Clock, Mailer, Passwords, Rng, Store};
 use crate::secret_hash;
+use crate::triggers::Triggers;
 use crate::user::{AliasKind, User};
 
 /// Limits and lifetimes the operator can tune.
@@ -56,6 +58,7 @@ pub struct Cognate {
     pub rng: Arc<dyn Rng>,
     pub passwords: Arc<dyn Passwords>,
     pub mailer: Arc<dyn Mailer>,
+    pub triggers: Arc<dyn Triggers>,
     pub config: CoreConfig,
 }
 

@@ -15,6 +15,9 @@ use crate::mask;
 use crate::password;
 use crate::pool::UserPool;
 use crate::ports::{alias_constraint, Confirmation, Delivery};
+use crate::triggers::{Metadata, TriggerKind, TriggerRequest};
+
+use super::hooks::event_attributes;
 use crate::user::{AliasClaim, AliasKind, Attributes, Medium, NewUser, OutboxMessage, User, UserStatus};
 
 pub struct SignUpRequest {
@@ -23,6 +26,8 @@ pub struct SignUpRequest {
     pub username: String,
     pub password: Option<String>,
     pub attributes: Vec<(String, String)>,
+    pub validation_data: Metadata,
+    pub client_metadata: Metadata,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +73,9 @@ fn delivery_details(kind: AliasKind, medium: Medium, to: &str) -> CodeDelivery {
 }
 
 impl Cognate {
-    fn render_code_message(
+    /// Renders a code message from the pool's templates, or from the CustomMessage trigger.
+    #[allow(clippy::too_many_arguments)]
+    async fn render_code_message(
         &self,
         pool: &UserPool,
         user: &User,
@@ -76,22 +83,51 @@ impl Cognate {
         to: &str,
         kind: &str,
         code: &str,
-    ) -> OutboxMessage {
+        client_id: Option<&str>,
+        client_metadata: &Metadata,
+    ) -> Result<OutboxMessage> {
         let t = &pool.settings.templates;
-        let (subject, body) = match medium {
-            Medium::Email => (Some(t.email_subject().to_string()), t.email_message().replace("{####}", code)),
-            Medium::Sms => (None, t.sms_message().replace("{####}", code)),
+        let (mut subject, mut template) = match medium {
+            Medium::Email => (Some(t.email_subject().to_string()), t.email_message().to_string()),
+            Medium::Sms => (None, t.sms_message().to_string()),
         };
-        OutboxMessage {
+        let request = TriggerRequest {
+            user_attributes: event_attributes(user),
+            code_parameter: Some("{####}".into()),
+            client_metadata: client_metadata.clone(),
+            ..Default::default()
+        };
+        let source = format!("CustomMessage_{kind}");
+        if let Some(custom) =
+            self.trigger(pool, TriggerKind::CustomMessage, &source, &user.username, client_id, request).await?
+        {
+            let replacement = match medium {
+                Medium::Email => custom.email_message,
+                Medium::Sms => custom.sms_message,
+            };
+            if let Some(message) = replacement {
+                if !message.contains("{####}") {
+                    return Err(DomainError::InvalidLambdaResponse(
+                        "Invalid lambda function output : the message does not contain the code parameter {####}"
+                            .into(),
+                    ));
+                }
+                template = message;
+            }
+            if let (Medium::Email, Some(s)) = (medium, custom.email_subject) {
+                subject = Some(s);
+            }
+        }
+        Ok(OutboxMessage {
             pool_id: pool.id.clone(),
             username: user.username.clone(),
             recipient: to.into(),
             medium,
             kind: kind.into(),
             subject,
-            body,
+            body: template.replace("{####}", code),
             created: self.clock.now(),
-        }
+        })
     }
 
     /// Hands a queued message to the mailer and records the outcome. On failure the caller
@@ -178,6 +214,44 @@ impl Cognate {
             return Err(DomainError::invalid("1 validation error detected: Value at 'password' failed to satisfy constraint: Member must not be null"));
         };
         password::check(&settings.password_policy, password)?;
+
+        let mut status = UserStatus::Unconfirmed;
+        let mut supplied = attrs.clone();
+        supplied.remove("sub");
+        let request = TriggerRequest {
+            user_attributes: supplied,
+            validation_data: req.validation_data.clone(),
+            client_metadata: req.client_metadata.clone(),
+            ..Default::default()
+        };
+        let presignup = self
+            .trigger(&pool, TriggerKind::PreSignUp, "PreSignUp_SignUp", &username, Some(&client.client_id), request)
+            .await?;
+        if let Some(answer) = presignup {
+            for (wanted, kind) in
+                [(answer.auto_verify_email, AliasKind::Email), (answer.auto_verify_phone, AliasKind::PhoneNumber)]
+            {
+                if !wanted {
+                    continue;
+                }
+                let Some(value) = attrs.get(kind.attribute()).cloned() else {
+                    return Err(DomainError::InvalidLambdaResponse(format!(
+                        "Invalid lambda function output : cannot auto-verify {} because the user has none",
+                        kind.attribute()
+                    )));
+                };
+                if let Some(flag) = kind.verified_attribute() {
+                    attrs.insert(flag.into(), "true".into());
+                }
+                // An auto-verified alias moves from whoever held it, as Cognito documents.
+                if settings.alias_attributes.contains(&kind) {
+                    aliases.push(AliasClaim { kind, value_key: settings.alias_key(kind, &value), force: true });
+                }
+            }
+            if answer.auto_confirm_user {
+                status = UserStatus::Confirmed;
+            }
+        }
         let password_hash = self.passwords.hash(password).await.map_err(DomainError::Internal)?;
 
         let now = self.clock.now();
@@ -185,14 +259,14 @@ impl Cognate {
             pool_id: pool.id.clone(),
             username: username.clone(),
             sub: sub.clone(),
-            status: UserStatus::Unconfirmed,
+            status,
             enabled: true,
             attributes: attrs,
             password_hash: Some(password_hash),
             created: now,
             modified: now,
         };
-        let target = code_target(&pool, &user.attributes);
+        let target = if status == UserStatus::Confirmed { None } else { code_target(&pool, &user.attributes) };
         let issued = target.as_ref().map(|(kind, ..)| {
             codes::issue(
                 self.rng.as_ref(),
@@ -205,9 +279,19 @@ impl Cognate {
             )
         });
         let message = match (&target, &issued) {
-            (Some((_, medium, to)), Some(code)) => {
-                Some(self.render_code_message(&pool, &user, *medium, to, "SignUp", &code.value))
-            }
+            (Some((_, medium, to)), Some(code)) => Some(
+                self.render_code_message(
+                    &pool,
+                    &user,
+                    *medium,
+                    to,
+                    "SignUp",
+                    &code.value,
+                    Some(&client.client_id),
+                    &req.client_metadata,
+                )
+                .await?,
+            ),
             _ => None,
         };
         let new_user = NewUser { username_key: settings.username_key(&username), aliases, user };
@@ -231,7 +315,7 @@ impl Cognate {
             }
         }
         Ok(SignUpResult {
-            confirmed: false,
+            confirmed: status == UserStatus::Confirmed,
             sub,
             delivery: target.map(|(kind, medium, to)| delivery_details(kind, medium, &to)),
         })
@@ -259,6 +343,7 @@ impl Cognate {
         username: &str,
         code: &str,
         force_alias_creation: bool,
+        client_metadata: Metadata,
     ) -> Result<User> {
         let (client, pool) = self.client_and_pool(client_id).await?;
         Self::check_secret_hash(&client, secret_hash, &[username])?;
@@ -290,10 +375,15 @@ impl Cognate {
             CodeCheck::Valid => {}
         }
         let verified = stored.attribute.as_deref().and_then(AliasKind::parse);
-        self.confirm(&pool, user, verified, force_alias_creation, now).await
+        self.confirm(&pool, user, verified, force_alias_creation, now, Some(client_id), client_metadata).await
     }
 
-    pub async fn admin_confirm_sign_up(&self, pool_id: &str, username: &str) -> Result<User> {
+    pub async fn admin_confirm_sign_up(
+        &self,
+        pool_id: &str,
+        username: &str,
+        client_metadata: Metadata,
+    ) -> Result<User> {
         let pool = self.pool(pool_id).await?;
         let user = self.require_user(&pool, username).await?;
         if user.status != UserStatus::Unconfirmed {
@@ -303,10 +393,11 @@ impl Cognate {
             )));
         }
         let now = self.clock.now();
-        self.confirm(&pool, user, None, false, now).await
+        self.confirm(&pool, user, None, false, now, None, client_metadata).await
     }
 
     /// UNCONFIRMED → CONFIRMED, verifying `verified` and claiming the aliases that brings.
+    #[allow(clippy::too_many_arguments)]
     async fn confirm(
         &self,
         pool: &UserPool,
@@ -314,6 +405,8 @@ impl Cognate {
         verified: Option<AliasKind>,
         force: bool,
         now: Timestamp,
+        client_id: Option<&str>,
+        client_metadata: Metadata,
     ) -> Result<User> {
         let settings = &pool.settings;
         let mut set_attributes = Vec::new();
@@ -357,6 +450,11 @@ impl Cognate {
         user.status = UserStatus::Confirmed;
         user.attributes.extend(set_attributes);
         user.modified = now;
+        // The user stays confirmed even when the function fails, as on Cognito.
+        let request =
+            TriggerRequest { user_attributes: event_attributes(&user), client_metadata, ..Default::default() };
+        let source = "PostConfirmation_ConfirmSignUp";
+        self.trigger(pool, TriggerKind::PostConfirmation, source, &user.username, client_id, request).await?;
         Ok(user)
     }
 
@@ -365,6 +463,7 @@ impl Cognate {
         client_id: &str,
         secret_hash: Option<&str>,
         username: &str,
+        client_metadata: Metadata,
     ) -> Result<CodeDelivery> {
         let (client, pool) = self.client_and_pool(client_id).await?;
         Self::check_secret_hash(&client, secret_hash, &[username])?;
@@ -386,7 +485,18 @@ impl Cognate {
             now,
             self.config.signup_code_ttl,
         );
-        let message = self.render_code_message(&pool, &user, medium, &to, "ResendCode", &issued.value);
+        let message = self
+            .render_code_message(
+                &pool,
+                &user,
+                medium,
+                &to,
+                "ResendCode",
+                &issued.value,
+                Some(client_id),
+                &client_metadata,
+            )
+            .await?;
         let outbox_id = self.store.replace_code(&issued.stored, Some(&message)).await?;
         self.dispatch(outbox_id, &message).await?;
         Ok(delivery_details(kind, medium, &to))

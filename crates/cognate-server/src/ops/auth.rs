@@ -27,13 +27,14 @@ pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input, admin: bool) -> OpResul
         )
     })?;
     let parameters = input.opt_string_map("AuthParameters")?.unwrap_or_default();
-    input.opt_string_map("ClientMetadata")?;
+    let client_metadata = input.opt_string_map("ClientMetadata")?;
     input.opt_str("Session", &rules::SESSION)?;
     input.expect_object("AnalyticsMetadata")?;
     input.expect_object(if admin { "ContextData" } else { "UserContextData" })?;
 
     let state = ctx.state;
-    let grant = state.cognate.initiate_auth(AuthRequest { client_id, pool_id, flow, parameters }).await?;
+    let grant =
+        state.cognate.initiate_auth(AuthRequest { client_id, pool_id, flow, parameters, client_metadata }).await?;
     let keys = state.keys.for_pool(state.cognate.store.as_ref(), &grant.pool.id, grant.now).await?;
     let issuer = format!("{}/{}", state.public_url, grant.pool.id);
     let minted = tokens::mint(&keys, &grant, &issuer, state.cognate.rng.as_ref())?;

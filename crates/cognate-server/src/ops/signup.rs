@@ -28,8 +28,9 @@ pub async fn sign_up(ctx: &Ctx<'_>, input: &Input) -> OpResult {
         username: input.req_str("Username", &rules::USERNAME)?,
         password: input.opt_str("Password", &rules::PASSWORD)?,
         attributes: input.opt_attributes("UserAttributes")?.unwrap_or_default(),
+        validation_data: input.opt_attributes("ValidationData")?.map(|list| list.into_iter().collect()),
+        client_metadata: input.opt_string_map("ClientMetadata")?,
     };
-    input.opt_attributes("ValidationData")?;
     check_context_members(input)?;
     let result = ctx.state.cognate.sign_up(request).await?;
     let mut out = json!({ "UserConfirmed": result.confirmed, "UserSub": result.sub });
@@ -46,7 +47,8 @@ pub async fn confirm_sign_up(ctx: &Ctx<'_>, input: &Input) -> OpResult {
     let code = input.req_str("ConfirmationCode", &rules::CONFIRMATION_CODE)?;
     let force = input.opt_bool("ForceAliasCreation")?.unwrap_or(false);
     check_context_members(input)?;
-    ctx.state.cognate.confirm_sign_up(&client_id, secret_hash.as_deref(), &username, &code, force).await?;
+    let metadata = input.opt_string_map("ClientMetadata")?;
+    ctx.state.cognate.confirm_sign_up(&client_id, secret_hash.as_deref(), &username, &code, force, metadata).await?;
     Ok(json!({}))
 }
 
@@ -55,14 +57,16 @@ pub async fn resend_confirmation_code(ctx: &Ctx<'_>, input: &Input) -> OpResult 
     let secret_hash = input.opt_str("SecretHash", &rules::SECRET_HASH)?;
     let username = input.req_str("Username", &rules::USERNAME)?;
     check_context_members(input)?;
-    let delivery = ctx.state.cognate.resend_confirmation_code(&client_id, secret_hash.as_deref(), &username).await?;
+    let metadata = input.opt_string_map("ClientMetadata")?;
+    let delivery =
+        ctx.state.cognate.resend_confirmation_code(&client_id, secret_hash.as_deref(), &username, metadata).await?;
     Ok(json!({ "CodeDeliveryDetails": user::code_delivery_json(&delivery) }))
 }
 
 pub async fn admin_confirm_sign_up(ctx: &Ctx<'_>, input: &Input) -> OpResult {
     let pool_id = input.req_str("UserPoolId", &rules::POOL_ID)?;
     let username = input.req_str("Username", &rules::USERNAME)?;
-    input.opt_string_map("ClientMetadata")?;
-    ctx.state.cognate.admin_confirm_sign_up(&pool_id, &username).await?;
+    let metadata = input.opt_string_map("ClientMetadata")?;
+    ctx.state.cognate.admin_confirm_sign_up(&pool_id, &username, metadata).await?;
     Ok(json!({}))
 }
