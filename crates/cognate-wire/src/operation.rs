@@ -85,3 +85,22 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod compatibility {
+    use super::*;
+
+    #[test]
+    fn compatibility_table_matches_the_code() {
+        let table = include_str!("../../../docs/compatibility.md");
+        for name in COGNITO_OPERATIONS.lines() {
+            let row = table
+                .lines()
+                .find(|l| l.starts_with(&format!("| {name} |")))
+                .unwrap_or_else(|| panic!("docs/compatibility.md has no row for {name}"));
+            let implemented = Operation::from_name(name).is_some();
+            let says = row.split('|').nth(2).map(str::trim).unwrap_or_default();
+            assert_eq!(says == "implemented", implemented, "docs/compatibility.md is wrong about {name}: {says}");
+        }
+    }
+}
