@@ -10,6 +10,7 @@ Fixtures (see each docstring):
                                .stop() .restart() .log .idp()``
 * ``idp`` (function)         - boto3 ``cognito-idp`` client for ``cognate``
 * ``aws`` (function)         - runs the aws CLI against ``cognate``; returns parsed JSON
+* ``lambda_stub`` (function) - Lambda Invoke API stand-in (lambda_stub.py) for triggers
 """
 
 from __future__ import annotations
@@ -115,6 +116,26 @@ def idp(cognate: CognateServer) -> Any:
 def aws(cognate: CognateServer) -> AwsCli:
     """The aws CLI pointed at ``cognate``."""
     return AwsCli(cognate.url)
+
+
+# =========================================================================== Lambda triggers
+
+
+@pytest.fixture
+def lambda_stub() -> Iterator[Any]:
+    """A Lambda Invoke API stand-in on 127.0.0.1 (free port), stopped at teardown.
+
+    ``.url``, ``.register(name, fn)``, ``.register_file(name, path)``, ``.raises(msg)``,
+    ``.sleeps(s)``, ``.garbage(body)``, ``.calls(name)``, ``.events(name)``,
+    ``.last_event(name)``, ``.wait_for_calls(name, count, timeout)``; see lambda_stub.py.
+    """
+    from lambda_stub import LambdaStub
+
+    stub = LambdaStub().start()
+    try:
+        yield stub
+    finally:
+        stub.close()
 
 
 # =========================================================================== reporting

@@ -69,6 +69,7 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
+    let shutdown = shutdown_signal()?;
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
     let state = AppState {
         cognate: Cognate {
@@ -108,30 +109,23 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
     if let Some(endpoint) = &settings.lambda_endpoint {
         tracing::info!(%endpoint, "triggers without a [functions] entry are invoked through this Lambda Invoke API");
     }
-    cognate_server::serve(listener, state, shutdown_signal()).await?;
+    cognate_server::serve(listener, state, shutdown).await?;
     store.close()?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when
+/// it is first polled, so a signal that arrives right after the start-up line is not lost.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
