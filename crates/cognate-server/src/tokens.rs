@@ -41,7 +41,17 @@ impl PoolKeys {
 #[derive(Default)]
 pub struct KeyRing {
     cache: Mutex<HashMap<String, Arc<PoolKeys>>>,
+    /// Tokens whose signature was already checked, by the SHA-256 of the whole token. An RSA
+    /// verification is most of GetUser's CPU, and apps present the same token again and again.
+    verified: Mutex<HashMap<[u8; 32], Arc<Checked>>>,
 }
+
+/// A token's pool and its verified claims.
+type Checked = (String, Map<String, Value>);
+
+/// Verified tokens remembered at most; the map is cleared when full (cheap, and a miss only
+/// costs one verification).
+const VERIFIED_CAPACITY: usize = 50_000;
 
 fn internal(e: impl std::fmt::Display) -> DomainError {
     DomainError::Internal(e.to_string())
@@ -100,10 +110,18 @@ impl KeyRing {
         Ok(keys)
     }
 
-    /// Drops a deleted pool's keys.
+    /// The pool's keys if this instance has already loaded them.
+    pub fn cached(&self, pool_id: &str) -> Option<Arc<PoolKeys>> {
+        self.cache.lock().ok()?.get(pool_id).cloned()
+    }
+
+    /// Drops a deleted pool's keys and the tokens verified with them.
     pub fn forget(&self, pool_id: &str) {
         if let Ok(mut cache) = self.cache.lock() {
             cache.remove(pool_id);
+        }
+        if let Ok(mut verified) = self.verified.lock() {
+            verified.retain(|_, entry| entry.0 != pool_id);
         }
     }
 }
@@ -239,13 +257,42 @@ pub fn peek(token: &str) -> Result<(Value, Map<String, Value>), DomainError> {
 
 /// Verifies an access token issued by this server: signature, `token_use`, expiry.
 pub async fn verify_access_token(state: &crate::AppState, token: &str) -> Result<Verified, DomainError> {
+    let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let remembered = state.keys.verified.lock().ok().and_then(|m| m.get(&digest).cloned());
+    let (pool_id, claims) = match remembered {
+        Some(entry) => (entry.0.clone(), entry.1.clone()),
+        None => {
+            let (pool_id, claims) = verify_signature(state, token).await?;
+            if let Ok(mut m) = state.keys.verified.lock() {
+                if m.len() >= VERIFIED_CAPACITY {
+                    m.clear();
+                }
+                m.insert(digest, Arc::new((pool_id.clone(), claims.clone())));
+            }
+            (pool_id, claims)
+        }
+    };
+    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+    if state.cognate.clock.now().seconds() >= exp {
+        return Err(DomainError::not_authorized("Access Token has expired"));
+    }
+    Ok(Verified { pool_id, claims })
+}
+
+async fn verify_signature(state: &crate::AppState, token: &str) -> Result<Checked, DomainError> {
     let (header, claims) = peek(token)?;
     let iss = claims.get("iss").and_then(Value::as_str).ok_or_else(invalid_access_token)?;
     let pool_id = iss.rsplit('/').next().unwrap_or_default().to_string();
-    if pool_id.is_empty() || state.cognate.store.get_pool(&pool_id).await?.is_none() {
-        return Err(invalid_access_token());
-    }
-    let keys = state.keys.for_pool(state.cognate.store.as_ref(), &pool_id, state.cognate.clock.now()).await?;
+    // Keys are only ever made for pools that exist; a cached key set needs no second look.
+    let keys = match state.keys.cached(&pool_id) {
+        Some(keys) => keys,
+        None => {
+            if pool_id.is_empty() || state.cognate.store.get_pool(&pool_id).await?.is_none() {
+                return Err(invalid_access_token());
+            }
+            state.keys.for_pool(state.cognate.store.as_ref(), &pool_id, state.cognate.clock.now()).await?
+        }
+    };
     let kid = header.get("kid").and_then(Value::as_str).unwrap_or_default();
     let key = keys.by_kid(kid).ok_or_else(invalid_access_token)?;
     let (signing_input, sig) = token.rsplit_once('.').ok_or_else(invalid_access_token)?;
@@ -256,9 +303,5 @@ pub async fn verify_access_token(state: &crate::AppState, token: &str) -> Result
     if claims.get("token_use").and_then(Value::as_str) != Some("access") {
         return Err(invalid_access_token());
     }
-    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
-    if state.cognate.clock.now().seconds() >= exp {
-        return Err(DomainError::not_authorized("Access Token has expired"));
-    }
-    Ok(Verified { pool_id, claims })
+    Ok((pool_id, claims))
 }

@@ -9,4 +9,4 @@
 mod migrations;
 mod sqlite;
 
-pub use sqlite::SqliteStore;
+pub use sqlite::{Durability, SqliteStore};

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Args;
 use cognate_server::lambda::{FunctionConfig, Runtime};
+use cognate_store::Durability;
 use serde::Deserialize;
 
 #[derive(Args, Debug, Default)]
@@ -61,6 +62,10 @@ struct FileConfig {
     #[serde(default)]
     triggers: TriggersConfig,
     #[serde(default)]
+    passwords: PasswordsConfig,
+    #[serde(default)]
+    storage: StorageConfig,
+    #[serde(default)]
     functions: BTreeMap<String, FunctionFile>,
 }
 
@@ -68,6 +73,61 @@ struct FileConfig {
 #[serde(deny_unknown_fields)]
 struct TriggersConfig {
     timeout: Option<DurationValue>,
+}
+
+/// `[storage]`: `synchronous = "full"` (default) or `"normal"`.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct StorageConfig {
+    synchronous: Option<String>,
+}
+
+fn durability(c: &StorageConfig) -> anyhow::Result<Durability> {
+    let env = std::env::var("COGNATE_STORAGE_SYNCHRONOUS").ok();
+    match env.as_deref().or(c.synchronous.as_deref()).map(str::to_ascii_lowercase).as_deref() {
+        None | Some("full") => Ok(Durability::Full),
+        Some("normal") => Ok(Durability::Normal),
+        Some(other) => bail!("storage.synchronous: use \"full\" or \"normal\", not {other:?}"),
+    }
+}
+
+/// `[passwords]`: the argon2id cost. `preset = "fast-insecure"` makes hashing nearly free,
+/// for test suites that create thousands of users; never use it in production.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct PasswordsConfig {
+    algorithm: Option<String>,
+    preset: Option<String>,
+    memory_kib: Option<u32>,
+    iterations: Option<u32>,
+    parallelism: Option<u32>,
+}
+
+/// The argon2id cost in effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+fn password_cost(c: &PasswordsConfig) -> anyhow::Result<PasswordCost> {
+    if let Some(algorithm) = &c.algorithm {
+        if algorithm != "argon2id" {
+            bail!("passwords.algorithm: only argon2id is supported, not {algorithm:?}");
+        }
+    }
+    let env_preset = std::env::var("COGNATE_PASSWORDS_PRESET").ok();
+    let base = match env_preset.as_deref().or(c.preset.as_deref()) {
+        None | Some("owasp") => PasswordCost { memory_kib: 19_456, iterations: 2, parallelism: 1 },
+        Some("fast-insecure") => PasswordCost { memory_kib: 8, iterations: 1, parallelism: 1 },
+        Some(other) => bail!("passwords.preset: use \"owasp\" or \"fast-insecure\", not {other:?}"),
+    };
+    Ok(PasswordCost {
+        memory_kib: c.memory_kib.unwrap_or(base.memory_kib),
+        iterations: c.iterations.unwrap_or(base.iterations),
+        parallelism: c.parallelism.unwrap_or(base.parallelism),
+    })
 }
 
 /// `[functions.<name>]`: a local handler file, or an Invoke API endpoint of its own.
@@ -130,6 +190,8 @@ pub struct Settings {
     pub signup_code_ttl: Duration,
     pub trigger_timeout: Duration,
     pub functions: HashMap<String, FunctionConfig>,
+    pub password_cost: PasswordCost,
+    pub durability: Durability,
 }
 
 fn function_config(name: &str, f: &FunctionFile, base: &Path) -> anyhow::Result<FunctionConfig> {
@@ -197,6 +259,8 @@ impl Settings {
             signup_code_ttl,
             trigger_timeout,
             functions,
+            password_cost: password_cost(&file.passwords)?,
+            durability: durability(&file.storage)?,
         })
     }
 }

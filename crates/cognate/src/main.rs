@@ -59,11 +59,17 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         None => SqliteStore::in_memory()?,
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
-            SqliteStore::open(&dir.join("cognate.db"))
+            SqliteStore::open_with(&dir.join("cognate.db"), settings.durability)
                 .with_context(|| format!("cannot open the database in {}", dir.display()))?
         }
     };
     let store = Arc::new(store);
+    let cost = settings.password_cost;
+    let passwords = Argon2Passwords::new(cost.memory_kib, cost.iterations, cost.parallelism)
+        .map_err(|e| anyhow::anyhow!("invalid [passwords] cost: {e}"))?;
+    if cost.memory_kib < 19_456 || cost.iterations < 2 {
+        tracing::warn!(?cost, "password hashing is below OWASP's minimum: fine for tests, not for production");
+    }
     let courier = Courier::new(settings.smtp_url.as_deref(), &settings.email_from).map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
@@ -76,7 +82,7 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
             store: store.clone(),
             clock: Arc::new(SystemClock),
             rng: Arc::new(OsRng),
-            passwords: Arc::new(Argon2Passwords),
+            passwords: Arc::new(passwords),
             mailer: Arc::new(courier),
             triggers: Arc::new(LambdaRunner::new(
                 settings.functions.clone(),

@@ -37,7 +37,16 @@ pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input, admin: bool) -> OpResul
         state.cognate.initiate_auth(AuthRequest { client_id, pool_id, flow, parameters, client_metadata }).await?;
     let keys = state.keys.for_pool(state.cognate.store.as_ref(), &grant.pool.id, grant.now).await?;
     let issuer = format!("{}/{}", state.public_url, grant.pool.id);
-    let minted = tokens::mint(&keys, &grant, &issuer, state.cognate.rng.as_ref())?;
+    // Two RSA signatures are about a millisecond of CPU: done on the blocking pool so the
+    // async workers keep serving cheap requests meanwhile.
+    let rng = state.cognate.rng.clone();
+    let (minted, grant) = tokio::task::spawn_blocking(move || {
+        let minted = tokens::mint(&keys, &grant, &issuer, rng.as_ref());
+        (minted, grant)
+    })
+    .await
+    .map_err(|e| cognate_core::DomainError::Internal(e.to_string()))?;
+    let minted = minted?;
     let mut result = json!({
         "AccessToken": minted.access_token,
         "ExpiresIn": minted.expires_in,
