@@ -110,31 +110,8 @@ impl SqliteStore {
             users.into_iter().map(|u| to_json(&u.user.attributes).map(|a| (u, a))).collect::<Result<Vec<_>, _>>()?;
         self.write(move |c| {
             let tx = c.transaction().map_err(map_err)?;
-            {
-                let sql = format!(
-                    "INSERT INTO users ({USER_COLUMNS}, username_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-                );
-                let mut insert = tx.prepare_cached(&sql).map_err(map_err)?;
-                for (new, attributes) in &rows {
-                    let u = &new.user;
-                    insert
-                        .execute(params![
-                            u.pool_id,
-                            u.sub,
-                            u.username,
-                            u.status.as_str(),
-                            u.enabled,
-                            attributes,
-                            u.password_hash,
-                            u.created.0,
-                            u.modified.0,
-                            new.username_key
-                        ])
-                        .map_err(map_err)?;
-                    for alias in &new.aliases {
-                        claim_alias(&tx, &u.pool_id, &u.sub, alias, u.created)?;
-                    }
-                }
+            for (new, attributes) in &rows {
+                insert_user(&tx, new, attributes)?;
             }
             tx.commit().map_err(map_err)
         })
@@ -315,6 +292,33 @@ fn claim_alias(
         StoreError::Conflict { .. } => StoreError::Conflict { constraint: alias_constraint(claim.kind) },
         other => other,
     })?;
+    Ok(())
+}
+
+/// Inserts a user row and claims its aliases (inside the caller's transaction).
+fn insert_user(tx: &Connection, new: &NewUser, attributes: &str) -> Result<(), StoreError> {
+    let u = &new.user;
+    let sql =
+        format!("INSERT INTO users ({USER_COLUMNS}, username_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    tx.prepare_cached(&sql)
+        .and_then(|mut insert| {
+            insert.execute(params![
+                u.pool_id,
+                u.sub,
+                u.username,
+                u.status.as_str(),
+                u.enabled,
+                attributes,
+                u.password_hash,
+                u.created.0,
+                u.modified.0,
+                new.username_key
+            ])
+        })
+        .map_err(map_err)?;
+    for alias in &new.aliases {
+        claim_alias(tx, &u.pool_id, &u.sub, alias, u.created)?;
+    }
     Ok(())
 }
 
@@ -518,28 +522,7 @@ impl Store for SqliteStore {
         let attributes = to_json(&new.user.attributes)?;
         self.write(move |c| {
             let tx = c.transaction().map_err(map_err)?;
-            let u = &new.user;
-            tx.execute(
-                &format!(
-                    "INSERT INTO users ({USER_COLUMNS}, username_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-                ),
-                params![
-                    u.pool_id,
-                    u.sub,
-                    u.username,
-                    u.status.as_str(),
-                    u.enabled,
-                    attributes,
-                    u.password_hash,
-                    u.created.0,
-                    u.modified.0,
-                    new.username_key
-                ],
-            )
-            .map_err(map_err)?;
-            for alias in &new.aliases {
-                claim_alias(&tx, &u.pool_id, &u.sub, alias, u.created)?;
-            }
+            insert_user(&tx, &new, &attributes)?;
             if let Some(code) = &code {
                 upsert_code(&tx, code)?;
             }
