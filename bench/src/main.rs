@@ -208,6 +208,9 @@ async fn compare(o: Options, quick: bool) -> anyhow::Result<()> {
         "servers": all,
     });
     write_report(&doc, &o.out)?;
+    for label in &o.servers {
+        let _ = std::fs::copy(scratch.join(label).join("server.log"), o.out.join(format!("{label}.log")));
+    }
     let _ = std::fs::remove_dir_all(&scratch);
     if quick && !failures.is_empty() {
         anyhow::bail!("workloads failed:\n{}", failures.join("\n"));

@@ -68,7 +68,10 @@ fn command(spec: &Spec, port: u16) -> Command {
             c
         }
     };
-    c.current_dir(&spec.work).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).kill_on_drop(true);
+    // The server's log goes to its scratch directory; `compare` copies it next to the results.
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(spec.work.join("server.log"));
+    let stderr = log.map(Stdio::from).unwrap_or_else(|_| Stdio::null());
+    c.current_dir(&spec.work).stdin(Stdio::null()).stdout(Stdio::null()).stderr(stderr).kill_on_drop(true);
     c
 }
 
