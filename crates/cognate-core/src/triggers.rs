@@ -137,16 +137,6 @@ pub trait Triggers: Send + Sync {
     async fn invoke(&self, invocation: &Invocation) -> Result<TriggerResponse, TriggerError>;
 }
 
-/// For deployments and tests without functions: every call is "not configured".
-pub struct NoTriggers;
-
-#[async_trait]
-impl Triggers for NoTriggers {
-    async fn invoke(&self, _invocation: &Invocation) -> Result<TriggerResponse, TriggerError> {
-        Err(TriggerError::Unavailable("ResourceNotFoundException".into()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,6 +66,16 @@ impl Argon2Passwords {
         }
         Self { params, jobs }
     }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(work());
+            }))
+            .map_err(|_| "the password hashing threads are gone".to_string())?;
+        rx.await.map_err(|_| "a password hashing thread failed".to_string())
+    }
 }
 
 thread_local! {
@@ -120,18 +130,6 @@ fn verify_phc(password: &[u8], phc: &str) -> bool {
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let mut out = vec![0u8; expected.len()];
     compute(&argon2, &params, password, &salt, &mut out).is_ok() && bool::from(out.ct_eq(&expected))
-}
-
-impl Argon2Passwords {
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
-        let (tx, rx) = oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
-                let _ = tx.send(work());
-            }))
-            .map_err(|_| "the password hashing threads are gone".to_string())?;
-        rx.await.map_err(|_| "a password hashing thread failed".to_string())
-    }
 }
 
 #[async_trait]
