@@ -18,5 +18,22 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/conformance/requirements.txt
   echo "$want" > "$stamp"
 fi
+# The JS clients of test_js_clients.py (pinned in package-lock.json); without node/npm those
+# tests skip.
+node_dir=tests/conformance/node
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  node_stamp="$node_dir/node_modules/.lock.sha"
+  node_want=$(cat "$node_dir/package.json" "$node_dir/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$node_stamp" 2>/dev/null)" != "$node_want" ]; then
+    if [ -f "$node_dir/package-lock.json" ]; then
+      (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    else
+      (cd "$node_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+    echo "$node_want" > "$node_stamp"
+  fi
+else
+  echo "notice: node/npm not found; the JS client conformance tests will be skipped" >&2
+fi
 export COGNATE_BIN="$PWD/target/debug/cognate"
 "$venv/bin/python" -m pytest tests/conformance -q -p no:cacheprovider "$@"

@@ -232,6 +232,8 @@ async fn prefill_cognate(server: &Running, fixture: &Fixture, from: usize, targe
                         enabled: true,
                         attributes,
                         password_hash: Some(hash.clone()),
+                        srp_verifier: None,
+                        password_set: Timestamp(1_770_000_000_000),
                         created: Timestamp(1_770_000_000_000),
                         modified: Timestamp(1_770_000_000_000),
                     },

@@ -355,3 +355,77 @@ def decode_jwt_unverified(token: str) -> dict:
     payload = token.split(".")[1]
     payload += "=" * (-len(payload) % 4)
     return json.loads(base64.urlsafe_b64decode(payload))
+
+
+# --------------------------------------------------------------------------- admin-created users,
+# sign-out and passwords (test_admin_users.py, test_passwords.py, test_signout.py, test_lockout.py)
+
+DEFAULT_INVITE_SUBJECT = "Your temporary password"
+DEFAULT_INVITE_RE = re.compile(r"^Your username is (.+) and temporary password is (\S+)\.$")
+
+
+def temporary_password(body: str) -> str:
+    """The temporary password in Cognito's default invitation body.
+
+    The body is ``Your username is {username} and temporary password is {####}.``; the
+    password itself may contain symbols (even a trailing ``.``), so only the final ``.`` is
+    taken off.
+    """
+    match = DEFAULT_INVITE_RE.match((body or "").strip())
+    assert match, f"not Cognito's default invitation: {body!r}"
+    return match.group(2)
+
+
+def assert_empty_response(response: dict) -> None:
+    """An operation whose output structure is empty (``{}`` on the wire)."""
+    assert set(response) == {"ResponseMetadata"}, response
+
+
+def admin_create_user(app: App, username: str | None = None, email: str | None = None,
+                      temporary: str | None = PASSWORD, suppress: bool = True,
+                      **kwargs: Any) -> User:
+    """AdminCreateUser with an email attribute; the user is FORCE_CHANGE_PASSWORD.
+
+    By default the temporary password is ``PASSWORD`` and no invitation is sent
+    (``MessageAction=SUPPRESS``); ``temporary=None`` lets the server generate one,
+    ``suppress=False`` mails the invitation (``DesiredDeliveryMediums=["EMAIL"]``).
+    """
+    username = username or unique_name("admin")
+    email = email if email is not None else unique_email(username)
+    params: dict[str, Any] = {
+        "UserPoolId": app.pool_id,
+        "Username": username,
+        "UserAttributes": [{"Name": "email", "Value": email}],
+    }
+    if temporary is not None:
+        params["TemporaryPassword"] = temporary
+    if suppress:
+        params["MessageAction"] = "SUPPRESS"
+    else:
+        params["DesiredDeliveryMediums"] = ["EMAIL"]
+    params.update(kwargs)
+    response = app.idp.admin_create_user(**params)
+    sub = attr_map(response["User"].get("Attributes")).get("sub")
+    return User(username=username, password=temporary or "", email=email, sub=sub)
+
+
+def admin_password_auth(app: App, username: str, password: str = PASSWORD) -> dict:
+    """AdminInitiateAuth ADMIN_USER_PASSWORD_AUTH (SECRET_HASH added for secret clients)."""
+    params = {"USERNAME": username, "PASSWORD": password, **app._auth_secret(username)}
+    return app.idp.admin_initiate_auth(
+        UserPoolId=app.pool_id, ClientId=app.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters=params,
+    )
+
+
+def refresh_auth(app: App, refresh_token: str, username: str | None = None) -> dict:
+    """InitiateAuth REFRESH_TOKEN_AUTH; returns the AuthenticationResult.
+
+    For a client with a secret pass ``username`` so the SECRET_HASH can be computed.
+    """
+    params = {"REFRESH_TOKEN": refresh_token}
+    if username is not None:
+        params.update(app._auth_secret(username))
+    return app.idp.initiate_auth(
+        ClientId=app.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params,
+    )["AuthenticationResult"]

@@ -37,6 +37,10 @@ pub enum DomainError {
     #[error("{0}")]
     UnsupportedOperation(String),
     #[error("{0}")]
+    UnsupportedUserState(String),
+    #[error("{0}")]
+    UnsupportedTokenType(String),
+    #[error("{0}")]
     UserLambdaValidation(String),
     #[error("{0}")]
     UnexpectedLambda(String),

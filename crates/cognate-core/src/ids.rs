@@ -64,10 +64,31 @@ pub fn new_client_secret(rng: &dyn crate::ports::Rng) -> String {
 pub fn new_uuid(rng: &dyn crate::ports::Rng) -> String {
     let mut b = [0u8; 16];
     rng.fill(&mut b);
+    uuid_from(b)
+}
+
+/// A UUID-shaped string from 16 bytes (a decoy user id for SRP), version 4 bits set.
+pub fn uuid_from(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let h = hex(&b);
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A temporary password that satisfies `policy`: one of each class, then random characters.
+pub fn temporary_password(rng: &dyn crate::ports::Rng, policy: &crate::pool::PasswordPolicy) -> String {
+    let length = (policy.minimum_length as usize).max(12);
+    let mut out = String::new();
+    out.push_str(&random_string(rng, b"ABCDEFGHJKLMNPQRSTUVWXYZ", 1));
+    out.push_str(&random_string(rng, b"abcdefghijkmnopqrstuvwxyz", 1));
+    out.push_str(&random_string(rng, b"23456789", 1));
+    out.push_str(&random_string(rng, b"^$*.!@#%&-_=+", 1));
+    out.push_str(&random_string(rng, ALNUM, length - 4));
+    out
 }
 
 pub fn is_uuid(s: &str) -> bool {

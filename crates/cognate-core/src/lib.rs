@@ -17,6 +17,7 @@ pub mod password;
 pub mod pool;
 pub mod ports;
 pub mod secret_hash;
+pub mod srp;
 pub mod triggers;
 pub mod user;
 

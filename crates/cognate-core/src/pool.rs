@@ -131,10 +131,16 @@ pub struct MessageTemplates {
     pub email_subject_by_link: Option<String>,
     pub default_email_option: Option<String>,
     pub sms_authentication_message: Option<String>,
+    /// `AdminCreateUserConfig.InviteMessageTemplate`.
+    pub invite_email_message: Option<String>,
+    pub invite_email_subject: Option<String>,
+    pub invite_sms_message: Option<String>,
 }
 
 pub const DEFAULT_CODE_MESSAGE: &str = "Your verification code is {####}. ";
 pub const DEFAULT_CODE_SUBJECT: &str = "Your verification code";
+pub const DEFAULT_INVITE_MESSAGE: &str = "Your username is {username} and temporary password is {####}.";
+pub const DEFAULT_INVITE_SUBJECT: &str = "Your temporary password";
 
 impl MessageTemplates {
     pub fn email_message(&self) -> &str {
@@ -147,6 +153,18 @@ impl MessageTemplates {
 
     pub fn sms_message(&self) -> &str {
         self.sms_message.as_deref().unwrap_or(DEFAULT_CODE_MESSAGE)
+    }
+
+    pub fn invite_email_message(&self) -> &str {
+        self.invite_email_message.as_deref().unwrap_or(DEFAULT_INVITE_MESSAGE)
+    }
+
+    pub fn invite_email_subject(&self) -> &str {
+        self.invite_email_subject.as_deref().unwrap_or(DEFAULT_INVITE_SUBJECT)
+    }
+
+    pub fn invite_sms_message(&self) -> &str {
+        self.invite_sms_message.as_deref().unwrap_or(DEFAULT_INVITE_MESSAGE)
     }
 }
 

@@ -10,7 +10,8 @@ use crate::filter::UserFilter;
 use crate::ids::Timestamp;
 use crate::pool::UserPool;
 use crate::user::{
-    AliasClaim, AliasKind, Attributes, NewUser, OutboxMessage, RefreshToken, StoredCode, User, UserStatus,
+    AliasClaim, AliasKind, Attributes, AuthSession, NewUser, OutboxMessage, RefreshToken, SignInFailures, StoredCode,
+    User, UserStatus, UserUpdate,
 };
 
 pub trait Clock: Send + Sync {
@@ -28,6 +29,31 @@ pub trait Passwords: Send + Sync {
     async fn hash(&self, password: &str) -> Result<String, String>;
     /// `Ok(false)` for a wrong password or a hash this implementation cannot read.
     async fn verify(&self, password: &str, hash: &str) -> Result<bool, String>;
+}
+
+/// Secrets that must not be readable from the database alone (SRP verifiers) are sealed
+/// with a key kept outside it.
+pub trait Sealer: Send + Sync {
+    fn seal(&self, plain: &[u8]) -> String;
+    /// `None` when the value was not sealed with this key or was altered.
+    fn open(&self, sealed: &str) -> Option<Vec<u8>>;
+    /// A keyed hash: stable per key, unpredictable without it (decoy SRP salts).
+    fn fingerprint(&self, data: &[u8]) -> [u8; 32];
+}
+
+/// Runs CPU-heavy work (big-number arithmetic) away from the threads serving requests.
+#[async_trait]
+pub trait Cpu: Send + Sync {
+    async fn run(&self, job: Box<dyn FnOnce() + Send + 'static>);
+}
+
+/// Which refresh tokens a revocation covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    /// Every sign-in of the user (GlobalSignOut).
+    User { sub: String },
+    /// One sign-in and its refreshes (RevokeToken).
+    Origin { origin_jti: String },
 }
 
 /// The result of handing one message to a delivery channel.
@@ -162,9 +188,42 @@ pub trait Store: Send + Sync {
         window: Duration,
     ) -> Result<u32, StoreError>;
 
+    /// Changes password, status or enabled flag in one conditional update.
+    async fn update_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        update: &UserUpdate,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Deletes a pending code; returns whether there was one (a code is spent once).
+    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<bool, StoreError>;
+
     async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError>;
     async fn get_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError>;
+    /// Marks the covered refresh tokens revoked; returns how many.
+    async fn revoke_refresh_tokens(&self, pool_id: &str, which: &Revocation) -> Result<u64, StoreError>;
+    /// Whether the sign-in `origin_jti` was revoked (false when unknown).
+    async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> Result<bool, StoreError>;
 
+    async fn insert_auth_session(&self, session: &AuthSession) -> Result<(), StoreError>;
+    async fn get_auth_session(&self, id_hash: &str) -> Result<Option<AuthSession>, StoreError>;
+    /// Returns whether the session existed: only one caller can spend it.
+    async fn delete_auth_session(&self, id_hash: &str) -> Result<bool, StoreError>;
+
+    async fn get_signin_failures(&self, pool_id: &str, sub: &str) -> Result<Option<SignInFailures>, StoreError>;
+    /// Counts one failed sign-in; a count whose last failure is older than `quiet` restarts at 1.
+    async fn record_signin_failure(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError>;
+    async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError>;
+
+    /// Queues a message that comes with no code to store (an invitation).
+    async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError>;
     async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError>;
     async fn list_outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError>;
 

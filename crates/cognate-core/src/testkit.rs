@@ -81,6 +81,32 @@ impl FakeMailer {
     }
 }
 
+/// Seals by tagging (the fake keeps nothing secret).
+pub struct PlainSealer;
+
+impl Sealer for PlainSealer {
+    fn seal(&self, plain: &[u8]) -> String {
+        format!("plain:{}", String::from_utf8_lossy(plain))
+    }
+    fn open(&self, sealed: &str) -> Option<Vec<u8>> {
+        sealed.strip_prefix("plain:").map(|s| s.as_bytes().to_vec())
+    }
+    fn fingerprint(&self, data: &[u8]) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(data).into()
+    }
+}
+
+/// Runs jobs inline.
+pub struct InlineCpu;
+
+#[async_trait]
+impl Cpu for InlineCpu {
+    async fn run(&self, job: Box<dyn FnOnce() + Send + 'static>) {
+        job()
+    }
+}
+
 /// A store in a few hash maps, honouring the same uniqueness rules as the SQL backends.
 #[derive(Default)]
 pub struct MemStore {
@@ -96,6 +122,8 @@ struct Mem {
     codes: HashMap<(String, String, String), StoredCode>,
     attempts: HashMap<(String, String, String), (Timestamp, u32)>,
     refresh: HashMap<String, RefreshToken>,
+    sessions: HashMap<String, AuthSession>,
+    failures: HashMap<(String, String), SignInFailures>,
     outbox: Vec<(OutboxMessage, String)>,
     keys: Vec<SigningKey>,
 }
@@ -311,6 +339,89 @@ impl Store for MemStore {
     }
     async fn get_refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>, StoreError> {
         Ok(self.inner.lock().unwrap().refresh.get(hash).cloned())
+    }
+    async fn update_user(&self, pool_id: &str, sub: &str, u: &UserUpdate, now: Timestamp) -> Result<(), StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let (user, _) = m.users.get_mut(&(pool_id.to_string(), sub.to_string())).ok_or(StoreError::NotFound)?;
+        if u.expected_status.is_some_and(|s| s != user.status) {
+            return Err(StoreError::Conflict { constraint: "status".into() });
+        }
+        if let Some(h) = &u.password_hash {
+            user.password_hash = Some(h.clone());
+            user.password_set = now;
+        }
+        if let Some(v) = &u.srp_verifier {
+            user.srp_verifier = v.clone();
+        }
+        if let Some(s) = u.status {
+            user.status = s;
+        }
+        if let Some(e) = u.enabled {
+            user.enabled = e;
+        }
+        user.modified = now;
+        Ok(())
+    }
+    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<bool, StoreError> {
+        let key = (pool_id.to_string(), sub.to_string(), purpose.to_string());
+        Ok(self.inner.lock().unwrap().codes.remove(&key).is_some())
+    }
+    async fn revoke_refresh_tokens(&self, pool_id: &str, which: &Revocation) -> Result<u64, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let mut n = 0;
+        for t in m.refresh.values_mut().filter(|t| t.pool_id == pool_id && !t.revoked) {
+            let covered = match which {
+                Revocation::User { sub } => &t.sub == sub,
+                Revocation::Origin { origin_jti } => &t.origin_jti == origin_jti,
+            };
+            if covered {
+                t.revoked = true;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+    async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> Result<bool, StoreError> {
+        let m = self.inner.lock().unwrap();
+        Ok(m.refresh.values().any(|t| t.pool_id == pool_id && t.origin_jti == origin_jti && t.revoked))
+    }
+    async fn insert_auth_session(&self, session: &AuthSession) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().sessions.insert(session.id_hash.clone(), session.clone());
+        Ok(())
+    }
+    async fn get_auth_session(&self, id_hash: &str) -> Result<Option<AuthSession>, StoreError> {
+        Ok(self.inner.lock().unwrap().sessions.get(id_hash).cloned())
+    }
+    async fn delete_auth_session(&self, id_hash: &str) -> Result<bool, StoreError> {
+        Ok(self.inner.lock().unwrap().sessions.remove(id_hash).is_some())
+    }
+    async fn get_signin_failures(&self, pool_id: &str, sub: &str) -> Result<Option<SignInFailures>, StoreError> {
+        Ok(self.inner.lock().unwrap().failures.get(&(pool_id.to_string(), sub.to_string())).copied())
+    }
+    async fn record_signin_failure(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let e = m.failures.entry((pool_id.into(), sub.into())).or_insert(SignInFailures { count: 0, last: now });
+        if now >= e.last.plus(quiet) {
+            e.count = 0;
+        }
+        e.count += 1;
+        e.last = now;
+        Ok(e.count)
+    }
+    async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().failures.remove(&(pool_id.to_string(), sub.to_string()));
+        Ok(())
+    }
+    async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        m.outbox.push((message.clone(), "pending".into()));
+        Ok(m.outbox.len() as i64)
     }
     async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError> {
         if let Some(e) = self.inner.lock().unwrap().outbox.get_mut(id as usize - 1) {

@@ -44,6 +44,8 @@ pub struct TriggerRequest {
     pub validation_data: Metadata,
     pub client_metadata: Metadata,
     pub code_parameter: Option<String>,
+    /// CustomMessage_AdminCreateUser: the placeholder for the username (`{username}`).
+    pub username_parameter: Option<String>,
     pub user_not_found: Option<bool>,
     pub new_device_used: Option<bool>,
     pub password: Option<String>,

@@ -93,6 +93,11 @@ pub struct User {
     pub enabled: bool,
     pub attributes: Attributes,
     pub password_hash: Option<String>,
+    /// The SRP salt and verifier, sealed by [`crate::ports::Sealer`]; `None` for users whose
+    /// password was set before cognate kept verifiers (they can sign in with a password only).
+    pub srp_verifier: Option<String>,
+    /// When the password was last set: temporary passwords expire from here.
+    pub password_set: Timestamp,
     pub created: Timestamp,
     pub modified: Timestamp,
 }
@@ -179,6 +184,9 @@ pub struct OutboxMessage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshToken {
     pub token_hash: String,
+    /// Set by RevokeToken / GlobalSignOut: the token and every access token of its sign-in
+    /// (same `origin_jti`) stop working.
+    pub revoked: bool,
     pub pool_id: String,
     pub client_id: String,
     pub sub: String,
@@ -186,4 +194,39 @@ pub struct RefreshToken {
     pub auth_time: Timestamp,
     pub created: Timestamp,
     pub expires: Timestamp,
+}
+
+/// A change to a user's password, status or enabled flag; `None` leaves a column alone.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    pub password_hash: Option<String>,
+    pub srp_verifier: Option<Option<String>>,
+    pub status: Option<UserStatus>,
+    pub enabled: Option<bool>,
+    /// Applied only while the user is in this status; `Conflict{status}` otherwise.
+    pub expected_status: Option<UserStatus>,
+}
+
+/// The server side of a multi-step sign-in, between a challenge and its answer. Stored by
+/// the hash of the `Session` (or `SECRET_BLOCK`) string the client holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSession {
+    pub id_hash: String,
+    pub pool_id: String,
+    pub client_id: String,
+    /// `None` when the user does not exist (the challenge is a decoy).
+    pub sub: Option<String>,
+    pub username: String,
+    /// The challenge this session answers: `PASSWORD_VERIFIER`, `NEW_PASSWORD_REQUIRED`, …
+    pub challenge: String,
+    /// Flow-specific state (the SRP key, the custom-auth history), opaque to stores.
+    pub state: String,
+    pub expires: Timestamp,
+}
+
+/// Failed sign-ins of one user since the last success (or the last quiet period).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInFailures {
+    pub count: u32,
+    pub last: Timestamp,
 }

@@ -9,6 +9,7 @@ pub mod lambda;
 mod ops;
 pub mod passwords;
 mod protocol;
+pub mod sealing;
 pub mod system;
 pub mod tokens;
 mod well_known;

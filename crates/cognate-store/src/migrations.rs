@@ -2,8 +2,11 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_search_indexes.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_search_indexes.sql"),
+    include_str!("../migrations/0003_lifecycle.sql"),
+];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

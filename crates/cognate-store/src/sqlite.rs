@@ -11,9 +11,10 @@ use cognate_core::error::StoreError;
 use cognate_core::filter::{FilterOp, UserFilter};
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
-use cognate_core::ports::{alias_constraint, Confirmation, OutboxEntry, OutboxQuery, SigningKey, Store};
+use cognate_core::ports::{alias_constraint, Confirmation, OutboxEntry, OutboxQuery, Revocation, SigningKey, Store};
 use cognate_core::user::{
-    AliasClaim, AliasKind, Attributes, Medium, NewUser, OutboxMessage, RefreshToken, StoredCode, User, UserStatus,
+    AliasClaim, AliasKind, Attributes, AuthSession, Medium, NewUser, OutboxMessage, RefreshToken, SignInFailures,
+    StoredCode, User, UserStatus, UserUpdate,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 
@@ -210,7 +211,8 @@ fn client_row(r: &Row<'_>) -> rusqlite::Result<AppClient> {
     })
 }
 
-const USER_COLUMNS: &str = "pool_id, sub, username, status, enabled, attributes, password_hash, created, modified";
+const USER_COLUMNS: &str =
+    "pool_id, sub, username, status, enabled, attributes, password_hash, created, modified, srp_verifier, password_set";
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     let status: String = r.get(3)?;
@@ -225,6 +227,8 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         password_hash: r.get(6)?,
         created: Timestamp(r.get(7)?),
         modified: Timestamp(r.get(8)?),
+        srp_verifier: r.get(9)?,
+        password_set: Timestamp(r.get(10)?),
     })
 }
 
@@ -298,8 +302,9 @@ fn claim_alias(
 /// Inserts a user row and claims its aliases (inside the caller's transaction).
 fn insert_user(tx: &Connection, new: &NewUser, attributes: &str) -> Result<(), StoreError> {
     let u = &new.user;
-    let sql =
-        format!("INSERT INTO users ({USER_COLUMNS}, username_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    let sql = format!(
+        "INSERT INTO users ({USER_COLUMNS}, username_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    );
     tx.prepare_cached(&sql)
         .and_then(|mut insert| {
             insert.execute(params![
@@ -312,6 +317,8 @@ fn insert_user(tx: &Connection, new: &NewUser, attributes: &str) -> Result<(), S
                 u.password_hash,
                 u.created.0,
                 u.modified.0,
+                u.srp_verifier,
+                u.password_set.0,
                 new.username_key
             ])
         })
@@ -399,6 +406,8 @@ impl Store for SqliteStore {
                 "DELETE FROM codes WHERE pool_id = ?1",
                 "DELETE FROM attempts WHERE pool_id = ?1",
                 "DELETE FROM refresh_tokens WHERE pool_id = ?1",
+                "DELETE FROM auth_sessions WHERE pool_id = ?1",
+                "DELETE FROM signin_failures WHERE pool_id = ?1",
                 "DELETE FROM users WHERE pool_id = ?1",
                 "DELETE FROM clients WHERE pool_id = ?1",
                 "DELETE FROM signing_keys WHERE pool_id = ?1",
@@ -774,9 +783,20 @@ impl Store for SqliteStore {
         let t = token.clone();
         self.write(move |c| {
             c.execute(
-                "INSERT INTO refresh_tokens (token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![t.token_hash, t.pool_id, t.client_id, t.sub, t.origin_jti, t.auth_time.0, t.created.0, t.expires.0],
+                "INSERT INTO refresh_tokens
+                   (token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    t.token_hash,
+                    t.pool_id,
+                    t.client_id,
+                    t.sub,
+                    t.origin_jti,
+                    t.auth_time.0,
+                    t.created.0,
+                    t.expires.0,
+                    t.revoked
+                ],
             )
             .map_err(map_err)?;
             Ok(())
@@ -788,7 +808,7 @@ impl Store for SqliteStore {
         let hash = token_hash.to_string();
         self.point(move |c| {
             c.prepare_cached(
-                "SELECT token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires
+                "SELECT token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked
                  FROM refresh_tokens WHERE token_hash = ?1",
             )
             .and_then(|mut s| {
@@ -802,6 +822,7 @@ impl Store for SqliteStore {
                         auth_time: Timestamp(r.get(5)?),
                         created: Timestamp(r.get(6)?),
                         expires: Timestamp(r.get(7)?),
+                        revoked: r.get(8)?,
                     })
                 })
                 .optional()
@@ -809,6 +830,223 @@ impl Store for SqliteStore {
             .map_err(map_err)
         })
         .await
+    }
+
+    async fn update_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        update: &UserUpdate,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let (pool, sub, u) = (pool_id.to_string(), sub.to_string(), update.clone());
+        self.write(move |c| {
+            // One statement: unchanged columns keep their value, so concurrent updates of
+            // different columns do not undo each other.
+            let n = c
+                .execute(
+                    "UPDATE users SET
+                       password_hash = CASE WHEN ?3 THEN ?4 ELSE password_hash END,
+                       srp_verifier = CASE WHEN ?5 THEN ?6 ELSE srp_verifier END,
+                       password_set = CASE WHEN ?3 THEN ?10 ELSE password_set END,
+                       status = COALESCE(?7, status),
+                       enabled = COALESCE(?8, enabled),
+                       modified = ?10
+                     WHERE pool_id = ?1 AND sub = ?2 AND (?9 IS NULL OR status = ?9)",
+                    params![
+                        pool,
+                        sub,
+                        u.password_hash.is_some(),
+                        u.password_hash,
+                        u.srp_verifier.is_some(),
+                        u.srp_verifier.clone().flatten(),
+                        u.status.map(UserStatus::as_str),
+                        u.enabled,
+                        u.expected_status.map(UserStatus::as_str),
+                        now.0
+                    ],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                let exists: bool = c
+                    .query_row("SELECT 1 FROM users WHERE pool_id = ?1 AND sub = ?2", params![pool, sub], |_| Ok(true))
+                    .optional()
+                    .map_err(map_err)?
+                    .unwrap_or(false);
+                return Err(if exists {
+                    StoreError::Conflict { constraint: "status".into() }
+                } else {
+                    StoreError::NotFound
+                });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<bool, StoreError> {
+        let (pool, sub, purpose) = (pool_id.to_string(), sub.to_string(), purpose.to_string());
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3",
+                    params![pool, sub, purpose],
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn revoke_refresh_tokens(&self, pool_id: &str, which: &Revocation) -> Result<u64, StoreError> {
+        let (pool, which) = (pool_id.to_string(), which.clone());
+        self.write(move |c| {
+            let n = match &which {
+                Revocation::User { sub } => c.execute(
+                    "UPDATE refresh_tokens SET revoked = 1 WHERE pool_id = ?1 AND sub = ?2 AND revoked = 0",
+                    params![pool, sub],
+                ),
+                Revocation::Origin { origin_jti } => c.execute(
+                    "UPDATE refresh_tokens SET revoked = 1 WHERE pool_id = ?1 AND origin_jti = ?2 AND revoked = 0",
+                    params![pool, origin_jti],
+                ),
+            }
+            .map_err(map_err)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> Result<bool, StoreError> {
+        let (pool, origin) = (pool_id.to_string(), origin_jti.to_string());
+        self.point(move |c| {
+            c.prepare_cached(
+                "SELECT 1 FROM refresh_tokens WHERE pool_id = ?1 AND origin_jti = ?2 AND revoked = 1 LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row(params![pool, origin], |_| Ok(true)).optional())
+            .map(|found| found.unwrap_or(false))
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn insert_auth_session(&self, session: &AuthSession) -> Result<(), StoreError> {
+        let s = session.clone();
+        self.write(move |c| {
+            // Expired sessions are swept as new ones arrive; the index keeps this cheap.
+            c.prepare_cached("DELETE FROM auth_sessions WHERE expires < ?1")
+                .and_then(|mut st| st.execute([s.expires.0 - 3_600_000]))
+                .map_err(map_err)?;
+            c.prepare_cached(
+                "INSERT INTO auth_sessions (id_hash, pool_id, client_id, sub, username, challenge, state, expires)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    s.id_hash,
+                    s.pool_id,
+                    s.client_id,
+                    s.sub,
+                    s.username,
+                    s.challenge,
+                    s.state,
+                    s.expires.0
+                ])
+            })
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_auth_session(&self, id_hash: &str) -> Result<Option<AuthSession>, StoreError> {
+        let id = id_hash.to_string();
+        self.point(move |c| {
+            c.prepare_cached(
+                "SELECT id_hash, pool_id, client_id, sub, username, challenge, state, expires
+                 FROM auth_sessions WHERE id_hash = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([id], |r| {
+                    Ok(AuthSession {
+                        id_hash: r.get(0)?,
+                        pool_id: r.get(1)?,
+                        client_id: r.get(2)?,
+                        sub: r.get(3)?,
+                        username: r.get(4)?,
+                        challenge: r.get(5)?,
+                        state: r.get(6)?,
+                        expires: Timestamp(r.get(7)?),
+                    })
+                })
+                .optional()
+            })
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn delete_auth_session(&self, id_hash: &str) -> Result<bool, StoreError> {
+        let id = id_hash.to_string();
+        self.write(move |c| {
+            let n = c.execute("DELETE FROM auth_sessions WHERE id_hash = ?1", [id]).map_err(map_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn get_signin_failures(&self, pool_id: &str, sub: &str) -> Result<Option<SignInFailures>, StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        self.point(move |c| {
+            c.prepare_cached("SELECT count, last FROM signin_failures WHERE pool_id = ?1 AND sub = ?2")
+                .and_then(|mut s| {
+                    s.query_row(params![pool, sub], |r| {
+                        Ok(SignInFailures { count: r.get(0)?, last: Timestamp(r.get(1)?) })
+                    })
+                    .optional()
+                })
+                .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn record_signin_failure(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        let quiet_ms = i64::try_from(quiet.as_millis()).unwrap_or(i64::MAX);
+        self.write(move |c| {
+            c.query_row(
+                "INSERT INTO signin_failures (pool_id, sub, count, last) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (pool_id, sub) DO UPDATE SET
+                   count = CASE WHEN last + ?4 <= ?3 THEN 1 ELSE count + 1 END,
+                   last = ?3
+                 RETURNING count",
+                params![pool, sub, now.0, quiet_ms],
+                |r| r.get::<_, u32>(0),
+            )
+            .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        self.write(move |c| {
+            c.execute("DELETE FROM signin_failures WHERE pool_id = ?1 AND sub = ?2", params![pool, sub])
+                .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError> {
+        let m = message.clone();
+        self.write(move |c| insert_outbox(c, &m)).await
     }
 
     async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError> {

@@ -8,7 +8,7 @@ use cognate_core::error::StoreError;
 use cognate_core::filter;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
-use cognate_core::ports::{Confirmation, OutboxQuery, SigningKey, Store};
+use cognate_core::ports::{Confirmation, OutboxQuery, Revocation, SigningKey, Store};
 use cognate_core::user::*;
 use cognate_store::SqliteStore;
 
@@ -35,6 +35,8 @@ fn user(pool_id: &str, sub: &str, username: &str, email: &str) -> NewUser {
             enabled: true,
             attributes,
             password_hash: Some("h".into()),
+            srp_verifier: Some("sealed".into()),
+            password_set: Timestamp(1),
             created: Timestamp(1),
             modified: Timestamp(1),
         },
@@ -186,12 +188,89 @@ async fn story(store: &dyn Store) {
         client_id: "c1".into(),
         sub: "s-carol".into(),
         origin_jti: "o".into(),
+        revoked: false,
         auth_time: Timestamp(3),
         created: Timestamp(3),
         expires: Timestamp(99),
     };
     store.insert_refresh_token(&token).await.unwrap();
     assert_eq!(store.get_refresh_token("th").await.unwrap().unwrap(), token);
+    store
+        .insert_refresh_token(&RefreshToken { token_hash: "th2".into(), origin_jti: "o2".into(), ..token.clone() })
+        .await
+        .unwrap();
+    assert!(!store.is_origin_revoked("us-east-1_A", "o").await.unwrap());
+    let origin = Revocation::Origin { origin_jti: "o".into() };
+    assert_eq!(store.revoke_refresh_tokens("us-east-1_A", &origin).await.unwrap(), 1);
+    assert!(store.is_origin_revoked("us-east-1_A", "o").await.unwrap());
+    assert!(!store.is_origin_revoked("us-east-1_A", "o2").await.unwrap());
+    assert!(store.get_refresh_token("th").await.unwrap().unwrap().revoked);
+    let everyone = Revocation::User { sub: "s-carol".into() };
+    assert_eq!(store.revoke_refresh_tokens("us-east-1_A", &everyone).await.unwrap(), 1);
+    assert!(store.is_origin_revoked("us-east-1_A", "o2").await.unwrap());
+
+    // Password, status and enabled changes are conditional and column-wise.
+    let update = UserUpdate {
+        password_hash: Some("h2".into()),
+        srp_verifier: Some(Some("v2".into())),
+        status: Some(UserStatus::ForceChangePassword),
+        ..Default::default()
+    };
+    store.update_user("us-east-1_A", "s-carol", &update, Timestamp(50)).await.unwrap();
+    let carol = store.get_user_by_sub("us-east-1_A", "s-carol").await.unwrap().unwrap();
+    assert_eq!(
+        (carol.password_hash.as_deref(), carol.srp_verifier.as_deref(), carol.status, carol.password_set),
+        (Some("h2"), Some("v2"), UserStatus::ForceChangePassword, Timestamp(50))
+    );
+    let guarded =
+        UserUpdate { enabled: Some(false), expected_status: Some(UserStatus::Confirmed), ..Default::default() };
+    assert!(matches!(
+        store.update_user("us-east-1_A", "s-carol", &guarded, Timestamp(51)).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let disable = UserUpdate { enabled: Some(false), ..Default::default() };
+    store.update_user("us-east-1_A", "s-carol", &disable, Timestamp(52)).await.unwrap();
+    let carol = store.get_user_by_sub("us-east-1_A", "s-carol").await.unwrap().unwrap();
+    assert!(!carol.enabled);
+    assert_eq!(carol.password_hash.as_deref(), Some("h2"), "untouched columns keep their value");
+    assert!(matches!(
+        store.update_user("us-east-1_A", "nobody", &disable, Timestamp(52)).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Challenge sessions are spent once.
+    let session = AuthSession {
+        id_hash: "sh".into(),
+        pool_id: "us-east-1_A".into(),
+        client_id: "c1".into(),
+        sub: None,
+        username: "ghost".into(),
+        challenge: "PASSWORD_VERIFIER".into(),
+        state: "k".into(),
+        expires: Timestamp(1_000),
+    };
+    store.insert_auth_session(&session).await.unwrap();
+    assert_eq!(store.get_auth_session("sh").await.unwrap(), Some(session));
+    assert!(store.delete_auth_session("sh").await.unwrap());
+    assert!(!store.delete_auth_session("sh").await.unwrap());
+    assert_eq!(store.get_auth_session("sh").await.unwrap(), None);
+
+    // Sign-in failures count up, restart after a quiet period and clear.
+    let quiet = Duration::from_millis(100);
+    assert_eq!(store.record_signin_failure("us-east-1_A", "s-carol", Timestamp(10), quiet).await.unwrap(), 1);
+    assert_eq!(store.record_signin_failure("us-east-1_A", "s-carol", Timestamp(60), quiet).await.unwrap(), 2);
+    assert_eq!(
+        store.get_signin_failures("us-east-1_A", "s-carol").await.unwrap(),
+        Some(SignInFailures { count: 2, last: Timestamp(60) })
+    );
+    assert_eq!(store.record_signin_failure("us-east-1_A", "s-carol", Timestamp(160), quiet).await.unwrap(), 1);
+    store.clear_signin_failures("us-east-1_A", "s-carol").await.unwrap();
+    assert_eq!(store.get_signin_failures("us-east-1_A", "s-carol").await.unwrap(), None);
+
+    // Codes are spent once.
+    store.replace_code(&code("us-east-1_A", "s-carol", "once"), None).await.unwrap();
+    assert!(store.delete_code("us-east-1_A", "s-carol", "signup").await.unwrap());
+    assert!(!store.delete_code("us-east-1_A", "s-carol", "signup").await.unwrap());
     store
         .replace_code(&code("us-east-1_A", "s-carol", "h3"), Some(&message("us-east-1_A", "c@example.com")))
         .await

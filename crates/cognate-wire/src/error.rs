@@ -52,6 +52,8 @@ pub fn aws_type(e: &DomainError) -> &'static str {
         DomainError::TooManyFailedAttempts(_) => "TooManyFailedAttemptsException",
         DomainError::CodeDeliveryFailure(_) => "CodeDeliveryFailureException",
         DomainError::UnsupportedOperation(_) => "UnsupportedOperationException",
+        DomainError::UnsupportedUserState(_) => "UnsupportedUserStateException",
+        DomainError::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
         DomainError::UserLambdaValidation(_) => "UserLambdaValidationException",
         DomainError::UnexpectedLambda(_) => "UnexpectedLambdaException",
         DomainError::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
@@ -80,6 +82,8 @@ pub fn http_status(e: &DomainError) -> u16 {
         | DomainError::TooManyFailedAttempts(_)
         | DomainError::CodeDeliveryFailure(_)
         | DomainError::UnsupportedOperation(_)
+        | DomainError::UnsupportedUserState(_)
+        | DomainError::UnsupportedTokenType(_)
         | DomainError::UserLambdaValidation(_)
         | DomainError::UnexpectedLambda(_)
         | DomainError::InvalidLambdaResponse(_) => 400,
@@ -125,6 +129,8 @@ mod tests {
             (DomainError::TooManyFailedAttempts(m()), "TooManyFailedAttemptsException", 400),
             (DomainError::CodeDeliveryFailure(m()), "CodeDeliveryFailureException", 400),
             (DomainError::UnsupportedOperation(m()), "UnsupportedOperationException", 400),
+            (DomainError::UnsupportedUserState(m()), "UnsupportedUserStateException", 400),
+            (DomainError::UnsupportedTokenType(m()), "UnsupportedTokenTypeException", 400),
             (DomainError::UserLambdaValidation(m()), "UserLambdaValidationException", 400),
             (DomainError::UnexpectedLambda(m()), "UnexpectedLambdaException", 400),
             (DomainError::InvalidLambdaResponse(m()), "InvalidLambdaResponseException", 400),

@@ -172,7 +172,11 @@ pub fn parse_settings(input: &Input) -> WireResult<PoolSettings> {
     if let Some(a) = input.opt_object("AdminCreateUserConfig")? {
         s.allow_admin_create_user_only = a.opt_bool("AllowAdminCreateUserOnly")?.unwrap_or(false);
         a.opt_int("UnusedAccountValidityDays", 0, 365)?;
-        a.expect_object("InviteMessageTemplate")?;
+        if let Some(t) = a.opt_object("InviteMessageTemplate")? {
+            s.templates.invite_email_message = t.opt_str("EmailMessage", &rules::EMAIL_MESSAGE)?;
+            s.templates.invite_email_subject = t.opt_str("EmailSubject", &rules::EMAIL_SUBJECT)?;
+            s.templates.invite_sms_message = t.opt_str("SMSMessage", &rules::SMS_MESSAGE)?;
+        }
     }
     s.deletion_protection = input.opt_enum("DeletionProtection", &["ACTIVE", "INACTIVE"])?.as_deref() == Some("ACTIVE");
     s.mfa_configuration =

@@ -33,7 +33,7 @@ pub fn event_json(inv: &Invocation) -> Value {
         TriggerKind::CustomMessage => {
             request.insert("codeParameter".into(), json!(r.code_parameter));
             request.insert("linkParameter".into(), json!("{##Click Here##}"));
-            request.insert("usernameParameter".into(), Value::Null);
+            request.insert("usernameParameter".into(), json!(r.username_parameter));
             request.insert("clientMetadata".into(), optional_map(&r.client_metadata));
             response.insert("smsMessage".into(), Value::Null);
             response.insert("emailMessage".into(), Value::Null);

@@ -13,6 +13,7 @@ use cognate_core::Cognate;
 use cognate_server::delivery::Courier;
 use cognate_server::lambda::LambdaRunner;
 use cognate_server::passwords::Argon2Passwords;
+use cognate_server::sealing::{BlockingCpu, KeySealer};
 use cognate_server::system::{OsRng, SystemClock};
 use cognate_server::tokens::KeyRing;
 use cognate_server::AppState;
@@ -64,6 +65,13 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         }
     };
     let store = Arc::new(store);
+    let sealer = match &settings.data_dir {
+        None => KeySealer::ephemeral(),
+        Some(dir) => {
+            let path = dir.join("secrets.key");
+            KeySealer::from_file(&path).with_context(|| format!("cannot read or create {}", path.display()))?
+        }
+    };
     let cost = settings.password_cost;
     let passwords = Argon2Passwords::new(cost.memory_kib, cost.iterations, cost.parallelism)
         .map_err(|e| anyhow::anyhow!("invalid [passwords] cost: {e}"))?;
@@ -89,6 +97,9 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
                 settings.lambda_endpoint.clone(),
                 settings.trigger_timeout,
             )),
+            sealer: Arc::new(sealer),
+            cpu: Arc::new(BlockingCpu),
+            dummy_hash: Default::default(),
             config: CoreConfig {
                 region: settings.region.clone(),
                 signup_code_ttl: settings.signup_code_ttl,

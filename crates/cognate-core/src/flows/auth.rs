@@ -16,6 +16,34 @@ use crate::triggers::{Metadata, TokenOverrides, TriggerKind, TriggerRequest};
 use crate::user::{AliasClaim, AliasKind, NewUser, RefreshToken, User, UserStatus};
 
 use super::hooks::event_attributes;
+use crate::user::Attributes;
+
+/// What a sign-in step ends in: tokens, or the next challenge to answer.
+#[derive(Debug)]
+pub enum AuthOutcome {
+    Tokens(Box<TokenGrant>),
+    Challenge(Challenge),
+}
+
+impl AuthOutcome {
+    pub fn tokens(self) -> Option<TokenGrant> {
+        match self {
+            Self::Tokens(grant) => Some(*grant),
+            Self::Challenge(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Challenge {
+    pub name: String,
+    pub parameters: BTreeMap<String, String>,
+    pub session: Option<String>,
+    /// NEW_PASSWORD_REQUIRED carries the user's attributes and the required ones it lacks;
+    /// the wire layer encodes both as JSON strings in `ChallengeParameters`.
+    pub user_attributes: Option<Attributes>,
+    pub required_attributes: Option<Vec<String>>,
+}
 
 /// `InitiateAuth` / `AdminInitiateAuth` input, minus the wire.
 pub struct AuthRequest {
@@ -45,7 +73,7 @@ pub fn hash_refresh_token(token: &str) -> String {
     base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
-fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
+pub(crate) fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
     params
         .get(name)
         .map(String::as_str)
@@ -54,7 +82,7 @@ fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str
 }
 
 impl Cognate {
-    pub async fn initiate_auth(&self, req: AuthRequest) -> Result<TokenGrant> {
+    pub async fn initiate_auth(&self, req: AuthRequest) -> Result<AuthOutcome> {
         let (client, pool) = match &req.pool_id {
             Some(pool_id) => {
                 let client = self.client_in_pool(pool_id, &req.client_id).await?;
@@ -65,8 +93,9 @@ impl Cognate {
         let admin = req.pool_id.is_some();
         let flow = req.flow.as_str();
         let known = match flow {
-            "USER_PASSWORD_AUTH" | "USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH" => !admin,
+            "USER_PASSWORD_AUTH" => !admin,
             "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => admin,
+            "USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH" => true,
             "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => true,
             _ => false,
         };
@@ -80,9 +109,11 @@ impl Cognate {
             "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
                 self.password_auth(client, pool, &req.parameters, req.client_metadata).await
             }
-            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
-                self.refresh(client, pool, &req.parameters, req.client_metadata).await
-            }
+            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self
+                .refresh(client, pool, &req.parameters, req.client_metadata)
+                .await
+                .map(|g| AuthOutcome::Tokens(Box::new(g))),
+            "USER_SRP_AUTH" => self.srp_start(client, pool, &req.parameters).await,
             _ => Err(DomainError::UnsupportedOperation(format!("The {flow} flow is not supported by cognate yet."))),
         }
     }
@@ -93,7 +124,7 @@ impl Cognate {
         pool: UserPool,
         params: &BTreeMap<String, String>,
         client_metadata: Metadata,
-    ) -> Result<TokenGrant> {
+    ) -> Result<AuthOutcome> {
         let username = param(params, "USERNAME")?;
         let password = param(params, "PASSWORD")?;
         let user = self.find_user(&pool, username).await?;
@@ -108,39 +139,77 @@ impl Cognate {
                 if !user.enabled {
                     return Err(DomainError::not_authorized("User is disabled."));
                 }
-                // Cognito passes InitiateAuth's ClientMetadata as the validation data here.
-                let request = TriggerRequest {
-                    user_attributes: event_attributes(&user),
-                    validation_data: client_metadata.clone(),
-                    user_not_found: Some(false),
-                    ..Default::default()
-                };
-                let source = "PreAuthentication_Authentication";
-                self.trigger(&pool, TriggerKind::PreAuthentication, source, &user.username, Some(&client_id), request)
-                    .await?;
+                self.pre_authentication(&pool, &user, &client_id, &client_metadata).await?;
+                self.check_lockout(&pool, &user).await?;
                 let hash = user.password_hash.as_deref().unwrap_or("");
                 if !self.passwords.verify(password, hash).await.map_err(DomainError::Internal)? {
+                    self.record_failure(&pool, &user).await?;
                     return Err(DomainError::incorrect_credentials());
                 }
+                self.clear_failures(&pool, &user).await?;
                 user
             }
             None => match self.migrate_user(&pool, &client_id, username, password, &client_metadata).await? {
                 Some(user) => user,
                 None if client.settings.prevents_user_existence_errors() => {
-                    return Err(DomainError::incorrect_credentials())
+                    // The same work as a real check, so timing does not tell who exists.
+                    self.verify_dummy(password).await?;
+                    return Err(DomainError::incorrect_credentials());
                 }
                 None => return Err(DomainError::user_not_found()),
             },
         };
+        self.finish_sign_in(client, pool, user, client_metadata).await
+    }
+
+    /// Cognito passes InitiateAuth's ClientMetadata as the validation data here.
+    pub(crate) async fn pre_authentication(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        client_id: &str,
+        client_metadata: &Metadata,
+    ) -> Result<()> {
+        let request = TriggerRequest {
+            user_attributes: event_attributes(user),
+            validation_data: client_metadata.clone(),
+            user_not_found: Some(false),
+            ..Default::default()
+        };
+        let source = "PreAuthentication_Authentication";
+        self.trigger(pool, TriggerKind::PreAuthentication, source, &user.username, Some(client_id), request).await?;
+        Ok(())
+    }
+
+    /// The steps after the password was proven: status checks, the NEW_PASSWORD_REQUIRED
+    /// challenge, PostAuthentication, PreTokenGeneration and a new refresh token.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        client: AppClient,
+        pool: UserPool,
+        user: User,
+        client_metadata: Metadata,
+    ) -> Result<AuthOutcome> {
+        let client_id = client.client_id.clone();
         match user.status {
             UserStatus::Unconfirmed => return Err(DomainError::UserNotConfirmed("User is not confirmed.".into())),
+            UserStatus::ResetRequired if client.settings.prevents_user_existence_errors() => {
+                return Err(DomainError::incorrect_credentials())
+            }
             UserStatus::ResetRequired => {
                 return Err(DomainError::PasswordResetRequired("Password reset required for the user".into()))
             }
             UserStatus::ForceChangePassword => {
-                return Err(DomainError::UnsupportedOperation(
-                    "The NEW_PASSWORD_REQUIRED challenge is not supported by cognate yet.".into(),
-                ))
+                let days = u64::from(match pool.settings.password_policy.temporary_password_validity_days {
+                    0 => 7,
+                    d => d,
+                });
+                if self.clock.now() >= user.password_set.plus(std::time::Duration::from_secs(days * 86_400)) {
+                    return Err(DomainError::not_authorized(
+                        "Temporary password has expired and must be reset by an administrator.",
+                    ));
+                }
+                return self.new_password_challenge(&client, &pool, &user).await.map(AuthOutcome::Challenge);
             }
             UserStatus::Confirmed | UserStatus::ExternalProvider => {}
         }
@@ -161,6 +230,7 @@ impl Cognate {
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
         let record = RefreshToken {
             token_hash: hash_refresh_token(&token),
+            revoked: false,
             pool_id: pool.id.clone(),
             client_id: client.client_id.clone(),
             sub: user.sub.clone(),
@@ -170,7 +240,16 @@ impl Cognate {
             expires: now.plus(client.settings.refresh_token_ttl()),
         };
         self.store.insert_refresh_token(&record).await?;
-        Ok(TokenGrant { pool, client, user, auth_time: now, origin_jti, refresh_token: Some(token), now, overrides })
+        Ok(AuthOutcome::Tokens(Box::new(TokenGrant {
+            pool,
+            client,
+            user,
+            auth_time: now,
+            origin_jti,
+            refresh_token: Some(token),
+            now,
+            overrides,
+        })))
     }
 
     async fn refresh(
@@ -186,6 +265,9 @@ impl Cognate {
         let now = self.clock.now();
         if record.client_id != client.client_id || record.pool_id != pool.id || now >= record.expires {
             return Err(invalid());
+        }
+        if record.revoked {
+            return Err(DomainError::not_authorized("Refresh Token has been revoked"));
         }
         let user = self.store.get_user_by_sub(&pool.id, &record.sub).await?.ok_or_else(invalid)?;
         if let Some(secret) = &client.secret {
@@ -316,6 +398,7 @@ impl Cognate {
             }
         };
         let now = self.clock.now();
+        let (hash, verifier) = self.password_record(&pool.id, &username, password).await?;
         let user = User {
             pool_id: pool.id.clone(),
             username: username.clone(),
@@ -323,7 +406,9 @@ impl Cognate {
             status,
             enabled: true,
             attributes: attrs,
-            password_hash: Some(self.passwords.hash(password).await.map_err(DomainError::Internal)?),
+            password_hash: Some(hash),
+            srp_verifier: Some(verifier),
+            password_set: now,
             created: now,
             modified: now,
         };

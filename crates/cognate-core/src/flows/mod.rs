@@ -1,19 +1,28 @@
 //! The operations of the domain, one module per area. [`Cognate`] holds the ports; each
 //! method is one Cognito operation minus its wire format.
 
+mod admin;
 mod auth;
+mod challenge;
 mod hooks;
+mod lockout;
 mod pools;
+mod recovery;
+mod signout;
 mod signup;
 mod users;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_lifecycle;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use auth::{AuthRequest, TokenGrant, ACCESS_SCOPE};
+pub use admin::{AdminCreateUserRequest, MessageAction};
+pub use auth::{AuthOutcome, AuthRequest, Challenge, TokenGrant, ACCESS_SCOPE};
+pub use challenge::RespondRequest;
 pub use pools::{ClientChanges, ListPage};
 pub use signup::{CodeDelivery, SignUpRequest, SignUpResult};
 pub use users::UserPage;
@@ -21,9 +30,11 @@ pub use users::UserPage;
 use crate::attributes;
 use crate::client::AppClient;
 use crate::error::{DomainError, Result};
+use crate::ids;
 use crate::pool::UserPool;
-use crate::ports::{Clock, Mailer, Passwords, Rng, Store};
+use crate::ports::{Clock, Cpu, Mailer, Passwords, Rng, Sealer, Store};
 use crate::secret_hash;
+use crate::srp;
 use crate::triggers::Triggers;
 use crate::user::{AliasKind, User};
 
@@ -36,6 +47,35 @@ pub struct CoreConfig {
     pub confirm_attempts_per_hour: u32,
     /// ResendConfirmationCode calls per user per hour (Cognito: 5).
     pub resend_per_hour: u32,
+    /// ForgotPassword codes live an hour on Cognito.
+    pub forgot_password_code_ttl: Duration,
+    /// ForgotPassword requests and ConfirmForgotPassword attempts per user per hour
+    /// (Cognito: "between 5 and 20", by risk).
+    pub forgot_password_per_hour: u32,
+    /// ChangePassword calls per user per hour (Cognito: 5).
+    pub change_password_per_hour: u32,
+    pub lockout: LockoutPolicy,
+}
+
+/// Cognito's sign-in lockout: after `free_failures` failures the user is locked for 1 s,
+/// doubling with each further failure up to `max_lock`; `quiet` without failures forgets them.
+#[derive(Debug, Clone)]
+pub struct LockoutPolicy {
+    pub free_failures: u32,
+    pub first_lock: Duration,
+    pub max_lock: Duration,
+    pub quiet: Duration,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        Self {
+            free_failures: 5,
+            first_lock: Duration::from_secs(1),
+            max_lock: Duration::from_secs(15 * 60),
+            quiet: Duration::from_secs(15 * 60),
+        }
+    }
 }
 
 impl Default for CoreConfig {
@@ -45,6 +85,10 @@ impl Default for CoreConfig {
             signup_code_ttl: Duration::from_secs(24 * 3600),
             confirm_attempts_per_hour: 15,
             resend_per_hour: 5,
+            forgot_password_code_ttl: HOUR,
+            forgot_password_per_hour: 10,
+            change_password_per_hour: 5,
+            lockout: LockoutPolicy::default(),
         }
     }
 }
@@ -59,7 +103,11 @@ pub struct Cognate {
     pub passwords: Arc<dyn Passwords>,
     pub mailer: Arc<dyn Mailer>,
     pub triggers: Arc<dyn Triggers>,
+    pub sealer: Arc<dyn Sealer>,
+    pub cpu: Arc<dyn Cpu>,
     pub config: CoreConfig,
+    /// A hash of a random password, made on first use with the configured cost.
+    pub dummy_hash: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Cognate {
@@ -109,6 +157,54 @@ impl Cognate {
             }
         }
         Ok(None)
+    }
+
+    /// Runs `job` through the [`Cpu`] port and hands back its result.
+    pub(crate) async fn offload<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        let slot = Arc::new(std::sync::Mutex::new(None));
+        let out = slot.clone();
+        self.cpu
+            .run(Box::new(move || {
+                let value = job();
+                if let Ok(mut guard) = out.lock() {
+                    *guard = Some(value);
+                }
+            }))
+            .await;
+        let value = slot.lock().ok().and_then(|mut guard| guard.take());
+        value.ok_or_else(|| DomainError::Internal("a background computation did not finish".into()))
+    }
+
+    /// Verifies `password` against a hash of nothing, so that an unknown user costs the same
+    /// time as a wrong password.
+    pub(crate) async fn verify_dummy(&self, password: &str) -> Result<()> {
+        let hash = match self.dummy_hash.get() {
+            Some(hash) => hash.clone(),
+            None => {
+                let mut raw = [0u8; 16];
+                self.rng.fill(&mut raw);
+                let hash = self.passwords.hash(&ids::hex(&raw)).await.map_err(DomainError::Internal)?;
+                self.dummy_hash.get_or_init(|| hash).clone()
+            }
+        };
+        self.passwords.verify(password, &hash).await.map_err(DomainError::Internal)?;
+        Ok(())
+    }
+
+    /// Hashes a new password and derives its sealed SRP verifier (for the user's internal
+    /// username, which is what SRP clients prove knowledge for).
+    pub(crate) async fn password_record(
+        &self,
+        pool_id: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<(String, String)> {
+        let hash = self.passwords.hash(password).await.map_err(DomainError::Internal)?;
+        let mut salt = [0u8; 16];
+        self.rng.fill(&mut salt);
+        let (suffix, user, pw) = (srp::pool_suffix(pool_id).to_string(), username.to_string(), password.to_string());
+        let verifier = self.offload(move || srp::Verifier::new(&salt, &suffix, &user, &pw).encode()).await?;
+        Ok((hash, self.sealer.seal(verifier.as_bytes())))
     }
 
     pub async fn require_user(&self, pool: &UserPool, name: &str) -> Result<User> {

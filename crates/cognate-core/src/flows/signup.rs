@@ -61,7 +61,61 @@ fn code_target(pool: &UserPool, attributes: &Attributes) -> Option<(AliasKind, M
     })
 }
 
-fn delivery_details(kind: AliasKind, medium: Medium, to: &str) -> CodeDelivery {
+/// The username a new user gets and the aliases its username attributes claim. In pools
+/// whose email or phone number is the sign-in name, the username is the sub.
+pub(crate) fn plan_username(
+    settings: &crate::pool::PoolSettings,
+    requested: &str,
+    attrs: &mut Attributes,
+    sub: &str,
+) -> Result<(String, Vec<AliasClaim>)> {
+    let mut aliases = Vec::new();
+    if settings.username_attributes.is_empty() {
+        for kind in &settings.alias_attributes {
+            let looks_like = match kind {
+                AliasKind::Email => attributes::is_email(requested),
+                AliasKind::PhoneNumber => attributes::is_phone(requested),
+                AliasKind::PreferredUsername => false,
+            };
+            if looks_like {
+                return Err(DomainError::invalid(format!(
+                    "Username cannot be of {} format, since user pool is configured for {} alias.",
+                    kind.attribute(),
+                    kind.attribute()
+                )));
+            }
+        }
+        return Ok((requested.to_string(), aliases));
+    }
+    let kind = if attributes::is_email(requested) && settings.username_attributes.contains(&AliasKind::Email) {
+        AliasKind::Email
+    } else if attributes::is_phone(requested) && settings.username_attributes.contains(&AliasKind::PhoneNumber) {
+        AliasKind::PhoneNumber
+    } else {
+        return Err(DomainError::invalid(match settings.username_attributes.as_slice() {
+            [AliasKind::Email] => "Username should be an email.",
+            [AliasKind::PhoneNumber] => "Username should be a phone number.",
+            _ => "Username should be either an email or a phone number.",
+        }));
+    };
+    attrs.insert(kind.attribute().into(), requested.to_string());
+    for k in &settings.username_attributes {
+        if let Some(v) = attrs.get(k.attribute()) {
+            aliases.push(AliasClaim { kind: *k, value_key: settings.alias_key(*k, v), force: false });
+        }
+    }
+    Ok((sub.to_string(), aliases))
+}
+
+pub(crate) fn exists_error(settings: &crate::pool::PoolSettings, constraint: &str, taken: &str) -> DomainError {
+    let kind = settings.username_attributes.iter().find(|k| constraint == alias_constraint(**k));
+    DomainError::UsernameExists(match kind {
+        Some(kind) => exists_message(*kind),
+        None => taken.into(),
+    })
+}
+
+pub(crate) fn delivery_details(kind: AliasKind, medium: Medium, to: &str) -> CodeDelivery {
     CodeDelivery {
         destination: match medium {
             Medium::Email => mask::email(to),
@@ -75,7 +129,7 @@ fn delivery_details(kind: AliasKind, medium: Medium, to: &str) -> CodeDelivery {
 impl Cognate {
     /// Renders a code message from the pool's templates, or from the CustomMessage trigger.
     #[allow(clippy::too_many_arguments)]
-    async fn render_code_message(
+    pub(crate) async fn render_code_message(
         &self,
         pool: &UserPool,
         user: &User,
@@ -87,13 +141,17 @@ impl Cognate {
         client_metadata: &Metadata,
     ) -> Result<OutboxMessage> {
         let t = &pool.settings.templates;
-        let (mut subject, mut template) = match medium {
-            Medium::Email => (Some(t.email_subject().to_string()), t.email_message().to_string()),
-            Medium::Sms => (None, t.sms_message().to_string()),
+        let invitation = kind == "AdminCreateUser";
+        let (mut subject, mut template) = match (medium, invitation) {
+            (Medium::Email, false) => (Some(t.email_subject().to_string()), t.email_message().to_string()),
+            (Medium::Sms, false) => (None, t.sms_message().to_string()),
+            (Medium::Email, true) => (Some(t.invite_email_subject().to_string()), t.invite_email_message().to_string()),
+            (Medium::Sms, true) => (None, t.invite_sms_message().to_string()),
         };
         let request = TriggerRequest {
             user_attributes: event_attributes(user),
             code_parameter: Some("{####}".into()),
+            username_parameter: invitation.then(|| "{username}".into()),
             client_metadata: client_metadata.clone(),
             ..Default::default()
         };
@@ -125,14 +183,14 @@ impl Cognate {
             medium,
             kind: kind.into(),
             subject,
-            body: template.replace("{####}", code),
+            body: template.replace("{username}", &user.username).replace("{####}", code),
             created: self.clock.now(),
         })
     }
 
     /// Hands a queued message to the mailer and records the outcome. On failure the caller
     /// decides what to undo.
-    async fn dispatch(&self, outbox_id: Option<i64>, message: &OutboxMessage) -> Result<()> {
+    pub(crate) async fn dispatch(&self, outbox_id: Option<i64>, message: &OutboxMessage) -> Result<()> {
         let outcome = self.mailer.deliver(message).await;
         let status = match &outcome {
             Ok(Delivery::Sent) => "sent",
@@ -166,47 +224,7 @@ impl Cognate {
         }
 
         let sub = ids::new_uuid(self.rng.as_ref());
-        let mut aliases = Vec::new();
-        let username = if settings.username_attributes.is_empty() {
-            for kind in &settings.alias_attributes {
-                let looks_like = match kind {
-                    AliasKind::Email => attributes::is_email(&req.username),
-                    AliasKind::PhoneNumber => attributes::is_phone(&req.username),
-                    AliasKind::PreferredUsername => false,
-                };
-                if looks_like {
-                    return Err(DomainError::invalid(format!(
-                        "Username cannot be of {} format, since user pool is configured for {} alias.",
-                        kind.attribute(),
-                        kind.attribute()
-                    )));
-                }
-            }
-            req.username.clone()
-        } else {
-            // The email or phone number is the sign-in name; the username is the sub.
-            let kind =
-                if attributes::is_email(&req.username) && settings.username_attributes.contains(&AliasKind::Email) {
-                    AliasKind::Email
-                } else if attributes::is_phone(&req.username)
-                    && settings.username_attributes.contains(&AliasKind::PhoneNumber)
-                {
-                    AliasKind::PhoneNumber
-                } else {
-                    return Err(DomainError::invalid(match settings.username_attributes.as_slice() {
-                        [AliasKind::Email] => "Username should be an email.",
-                        [AliasKind::PhoneNumber] => "Username should be a phone number.",
-                        _ => "Username should be either an email or a phone number.",
-                    }));
-                };
-            attrs.insert(kind.attribute().into(), req.username.clone());
-            for k in &settings.username_attributes {
-                if let Some(v) = attrs.get(k.attribute()) {
-                    aliases.push(AliasClaim { kind: *k, value_key: settings.alias_key(*k, v), force: false });
-                }
-            }
-            sub.clone()
-        };
+        let (username, mut aliases) = plan_username(settings, &req.username, &mut attrs, &sub)?;
         attrs.insert("sub".into(), sub.clone());
         attributes::check_required(settings, &attrs)?;
 
@@ -252,7 +270,7 @@ impl Cognate {
                 status = UserStatus::Confirmed;
             }
         }
-        let password_hash = self.passwords.hash(password).await.map_err(DomainError::Internal)?;
+        let (password_hash, verifier) = self.password_record(&pool.id, &username, password).await?;
 
         let now = self.clock.now();
         let user = User {
@@ -263,6 +281,8 @@ impl Cognate {
             enabled: true,
             attributes: attrs,
             password_hash: Some(password_hash),
+            srp_verifier: Some(verifier),
+            password_set: now,
             created: now,
             modified: now,
         };
@@ -299,11 +319,7 @@ impl Cognate {
             match self.store.create_user(&new_user, issued.as_ref().map(|c| &c.stored), message.as_ref()).await {
                 Ok(id) => id,
                 Err(StoreError::Conflict { constraint }) => {
-                    let kind = settings.username_attributes.iter().find(|k| constraint == alias_constraint(**k));
-                    return Err(DomainError::UsernameExists(match kind {
-                        Some(kind) => exists_message(*kind),
-                        None => "User already exists".into(),
-                    }));
+                    return Err(exists_error(settings, &constraint, "User already exists"))
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -322,13 +338,13 @@ impl Cognate {
     }
 
     /// A user for the unauthenticated confirmation calls, with their error wording.
-    async fn user_for_code(&self, pool: &UserPool, username: &str) -> Result<User> {
+    pub(crate) async fn user_for_code(&self, pool: &UserPool, username: &str) -> Result<User> {
         self.find_user(pool, username)
             .await?
             .ok_or_else(|| DomainError::UserNotFound("Username/client id combination not found.".into()))
     }
 
-    async fn count_attempt(&self, pool: &UserPool, user: &User, action: &str, limit: u32) -> Result<()> {
+    pub(crate) async fn count_attempt(&self, pool: &UserPool, user: &User, action: &str, limit: u32) -> Result<()> {
         let n = self.store.bump_attempts(&pool.id, &user.sub, action, self.clock.now(), HOUR).await?;
         if n > limit {
             return Err(DomainError::attempt_limit());

@@ -10,14 +10,14 @@ use crate::pool::PoolSettings;
 use crate::testkit::*;
 use crate::user::{AliasKind, UserStatus};
 
-struct World {
-    cognate: Cognate,
-    clock: Arc<FakeClock>,
-    mailer: Arc<FakeMailer>,
-    triggers: Arc<FakeTriggers>,
+pub(super) struct World {
+    pub cognate: Cognate,
+    pub clock: Arc<FakeClock>,
+    pub mailer: Arc<FakeMailer>,
+    pub triggers: Arc<FakeTriggers>,
 }
 
-fn world() -> World {
+pub(super) fn world() -> World {
     let clock = Arc::new(FakeClock::default());
     let mailer = Arc::new(FakeMailer::default());
     let triggers = Arc::new(FakeTriggers::default());
@@ -28,12 +28,15 @@ fn world() -> World {
         passwords: Arc::new(PlainPasswords),
         mailer: mailer.clone(),
         triggers: triggers.clone(),
+        sealer: Arc::new(PlainSealer),
+        cpu: Arc::new(InlineCpu),
         config: CoreConfig::default(),
+        dummy_hash: Default::default(),
     };
     World { cognate, clock, mailer, triggers }
 }
 
-async fn pool_and_client(w: &World, settings: PoolSettings) -> (String, String) {
+pub(super) async fn pool_and_client(w: &World, settings: PoolSettings) -> (String, String) {
     let pool = w.cognate.create_pool("p".into(), settings, None).await.unwrap();
     let client_settings = ClientSettings {
         explicit_auth_flows: Some(vec!["ALLOW_USER_PASSWORD_AUTH".into(), "ALLOW_REFRESH_TOKEN_AUTH".into()]),
@@ -43,11 +46,11 @@ async fn pool_and_client(w: &World, settings: PoolSettings) -> (String, String) 
     (pool.id, client.client_id)
 }
 
-fn email_pool() -> PoolSettings {
+pub(super) fn email_pool() -> PoolSettings {
     PoolSettings { auto_verified_attributes: vec![AliasKind::Email], ..Default::default() }
 }
 
-fn signup(client_id: &str, username: &str, email: &str) -> SignUpRequest {
+pub(super) fn signup(client_id: &str, username: &str, email: &str) -> SignUpRequest {
     SignUpRequest {
         client_id: client_id.into(),
         secret_hash: None,
@@ -59,7 +62,7 @@ fn signup(client_id: &str, username: &str, email: &str) -> SignUpRequest {
     }
 }
 
-fn password_auth(client_id: &str, username: &str, password: &str) -> AuthRequest {
+pub(super) fn password_auth(client_id: &str, username: &str, password: &str) -> AuthRequest {
     AuthRequest {
         client_id: client_id.into(),
         pool_id: None,
@@ -87,7 +90,8 @@ async fn sign_up_confirm_sign_in() {
     assert_eq!(user.attribute("email_verified"), Some("true"));
     let err = w.cognate.confirm_sign_up(&client_id, None, "alice", &code, false, None).await.unwrap_err();
     assert_eq!(err, DomainError::not_authorized("User cannot be confirmed. Current status is CONFIRMED"));
-    let grant = w.cognate.initiate_auth(password_auth(&client_id, "alice", "Passw0rd!")).await.unwrap();
+    let grant =
+        w.cognate.initiate_auth(password_auth(&client_id, "alice", "Passw0rd!")).await.unwrap().tokens().unwrap();
     assert!(grant.refresh_token.is_some());
     let stored = w.cognate.admin_get_user(&pool_id, "alice").await.unwrap();
     assert_eq!(stored.status, UserStatus::Confirmed);
@@ -208,7 +212,8 @@ async fn refresh_keeps_the_session_facts() {
     w.cognate.sign_up(signup(&client_id, "gina", "g@example.com")).await.unwrap();
     let code = w.mailer.last_code();
     w.cognate.confirm_sign_up(&client_id, None, "gina", &code, false, None).await.unwrap();
-    let grant = w.cognate.initiate_auth(password_auth(&client_id, "gina", "Passw0rd!")).await.unwrap();
+    let grant =
+        w.cognate.initiate_auth(password_auth(&client_id, "gina", "Passw0rd!")).await.unwrap().tokens().unwrap();
     w.clock.advance(Duration::from_secs(60));
     let refresh = AuthRequest {
         client_id: client_id.clone(),
@@ -217,7 +222,7 @@ async fn refresh_keeps_the_session_facts() {
         parameters: [("REFRESH_TOKEN".to_string(), grant.refresh_token.clone().unwrap())].into(),
         client_metadata: None,
     };
-    let again = w.cognate.initiate_auth(refresh).await.unwrap();
+    let again = w.cognate.initiate_auth(refresh).await.unwrap().tokens().unwrap();
     assert_eq!(again.origin_jti, grant.origin_jti);
     assert_eq!(again.auth_time, grant.auth_time);
     assert!(again.refresh_token.is_none());
@@ -313,7 +318,8 @@ async fn user_migration_creates_the_user_on_first_sign_in() {
         ..Default::default()
     };
     w.triggers.answer("UserMigration", Ok(TriggerResponse { migration: Some(migrated), ..Default::default() }));
-    let grant = w.cognate.initiate_auth(password_auth(&client_id, "mo", "Old-passw0rd")).await.unwrap();
+    let grant =
+        w.cognate.initiate_auth(password_auth(&client_id, "mo", "Old-passw0rd")).await.unwrap().tokens().unwrap();
     assert_eq!(grant.user.username, "mo");
     let user = w.cognate.admin_get_user(&pool_id, "mo").await.unwrap();
     assert_eq!(user.status, UserStatus::Confirmed);

@@ -33,9 +33,9 @@ impl Cognate {
         Ok(user)
     }
 
-    pub async fn delete_user_by_sub(&self, pool_id: &str, sub: &str) -> Result<()> {
-        let user = self.user_by_sub(pool_id, sub).await?;
-        self.store.delete_user(pool_id, &user.sub).await?;
+    /// DeleteUser: the user of a verified access token deletes themselves.
+    pub async fn delete_user(&self, user: &User) -> Result<()> {
+        self.store.delete_user(&user.pool_id, &user.sub).await?;
         Ok(())
     }
 

@@ -1,8 +1,9 @@
-//! InitiateAuth and AdminInitiateAuth.
+//! InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge, AdminRespondToAuthChallenge.
 
-use cognate_core::flows::AuthRequest;
-use cognate_wire::{rules, Input};
-use serde_json::json;
+use cognate_core::flows::{AuthOutcome, AuthRequest, Challenge, RespondRequest};
+use cognate_core::DomainError;
+use cognate_wire::{rules, ApiError, Input};
+use serde_json::{json, Map, Value};
 
 use super::{Ctx, OpResult};
 use crate::tokens;
@@ -18,43 +19,105 @@ const FLOWS: &[&str] = &[
     "USER_AUTH",
 ];
 
+const CHALLENGES: &[&str] = &[
+    "SMS_MFA",
+    "EMAIL_OTP",
+    "SOFTWARE_TOKEN_MFA",
+    "SELECT_MFA_TYPE",
+    "MFA_SETUP",
+    "PASSWORD_VERIFIER",
+    "CUSTOM_CHALLENGE",
+    "SELECT_CHALLENGE",
+    "DEVICE_SRP_AUTH",
+    "DEVICE_PASSWORD_VERIFIER",
+    "ADMIN_NO_SRP_AUTH",
+    "NEW_PASSWORD_REQUIRED",
+    "SMS_OTP",
+    "PASSWORD",
+    "WEB_AUTHN",
+    "PASSWORD_SRP",
+];
+
+fn missing(member: &str) -> ApiError {
+    DomainError::invalid(format!(
+        "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
+    ))
+    .into()
+}
+
 pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input, admin: bool) -> OpResult {
     let pool_id = if admin { Some(input.req_str("UserPoolId", &rules::POOL_ID)?) } else { None };
     let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
-    let flow = input.opt_enum("AuthFlow", FLOWS)?.ok_or_else(|| {
-        cognate_core::DomainError::invalid(
-            "1 validation error detected: Value null at 'authFlow' failed to satisfy constraint: Member must not be null",
-        )
-    })?;
+    let flow = input.opt_enum("AuthFlow", FLOWS)?.ok_or_else(|| missing("authFlow"))?;
     let parameters = input.opt_string_map("AuthParameters")?.unwrap_or_default();
     let client_metadata = input.opt_string_map("ClientMetadata")?;
     input.opt_str("Session", &rules::SESSION)?;
     input.expect_object("AnalyticsMetadata")?;
     input.expect_object(if admin { "ContextData" } else { "UserContextData" })?;
+    let request = AuthRequest { client_id, pool_id, flow, parameters, client_metadata };
+    let outcome = ctx.state.cognate.initiate_auth(request).await?;
+    outcome_json(ctx, outcome).await
+}
 
-    let state = ctx.state;
-    let grant =
-        state.cognate.initiate_auth(AuthRequest { client_id, pool_id, flow, parameters, client_metadata }).await?;
-    let keys = state.keys.for_pool(state.cognate.store.as_ref(), &grant.pool.id, grant.now).await?;
-    let issuer = format!("{}/{}", state.public_url, grant.pool.id);
-    // Two RSA signatures are about a millisecond of CPU: done on the blocking pool so the
-    // async workers keep serving cheap requests meanwhile.
-    let rng = state.cognate.rng.clone();
-    let (minted, grant) = tokio::task::spawn_blocking(move || {
-        let minted = tokens::mint(&keys, &grant, &issuer, rng.as_ref());
-        (minted, grant)
-    })
-    .await
-    .map_err(|e| cognate_core::DomainError::Internal(e.to_string()))?;
-    let minted = minted?;
-    let mut result = json!({
-        "AccessToken": minted.access_token,
-        "ExpiresIn": minted.expires_in,
-        "TokenType": "Bearer",
-        "IdToken": minted.id_token,
-    });
-    if let Some(refresh) = &grant.refresh_token {
-        result["RefreshToken"] = json!(refresh);
+pub async fn respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input, admin: bool) -> OpResult {
+    let pool_id = if admin { Some(input.req_str("UserPoolId", &rules::POOL_ID)?) } else { None };
+    let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
+    let challenge_name = input.opt_enum("ChallengeName", CHALLENGES)?.ok_or_else(|| missing("challengeName"))?;
+    let responses = input.opt_string_map("ChallengeResponses")?.unwrap_or_default();
+    let session = input.opt_str("Session", &rules::SESSION)?;
+    let client_metadata = input.opt_string_map("ClientMetadata")?;
+    input.expect_object("AnalyticsMetadata")?;
+    input.expect_object(if admin { "ContextData" } else { "UserContextData" })?;
+    let request = RespondRequest { client_id, pool_id, challenge_name, responses, session, client_metadata };
+    let outcome = ctx.state.cognate.respond_to_auth_challenge(request).await?;
+    outcome_json(ctx, outcome).await
+}
+
+async fn outcome_json(ctx: &Ctx<'_>, outcome: AuthOutcome) -> OpResult {
+    match outcome {
+        AuthOutcome::Challenge(c) => Ok(challenge_json(c)),
+        AuthOutcome::Tokens(grant) => {
+            let state = ctx.state;
+            let keys = state.keys.for_pool(state.cognate.store.as_ref(), &grant.pool.id, grant.now).await?;
+            let issuer = format!("{}/{}", state.public_url, grant.pool.id);
+            // Two RSA signatures are about a millisecond of CPU: done on the blocking pool so
+            // the async workers keep serving cheap requests meanwhile.
+            let rng = state.cognate.rng.clone();
+            let grant = *grant;
+            let (minted, grant) = tokio::task::spawn_blocking(move || {
+                let minted = tokens::mint(&keys, &grant, &issuer, rng.as_ref());
+                (minted, grant)
+            })
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+            let minted = minted?;
+            let mut result = json!({
+                "AccessToken": minted.access_token,
+                "ExpiresIn": minted.expires_in,
+                "TokenType": "Bearer",
+                "IdToken": minted.id_token,
+            });
+            if let Some(refresh) = &grant.refresh_token {
+                result["RefreshToken"] = json!(refresh);
+            }
+            Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": result }))
+        }
     }
-    Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": result }))
+}
+
+fn challenge_json(c: Challenge) -> Value {
+    let mut parameters: Map<String, Value> = c.parameters.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    // Cognito sends these two as JSON text inside the string map.
+    if let Some(attributes) = c.user_attributes {
+        let object: Map<String, Value> = attributes.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        parameters.insert("userAttributes".into(), json!(Value::Object(object).to_string()));
+    }
+    if let Some(required) = c.required_attributes {
+        parameters.insert("requiredAttributes".into(), json!(json!(required).to_string()));
+    }
+    let mut out = json!({ "ChallengeName": c.name, "ChallengeParameters": parameters });
+    if let Some(session) = c.session {
+        out["Session"] = json!(session);
+    }
+    out
 }

@@ -1,6 +1,8 @@
 //! One function per operation: wire input → domain call → wire output.
 
+mod admin;
 mod auth;
+mod passwords;
 mod pools;
 mod signup;
 mod users;
@@ -41,7 +43,30 @@ pub async fn dispatch(op: Operation, ctx: &Ctx<'_>, input: &Input) -> OpResult {
         Operation::ListUsers => users::list_users(ctx, input).await,
         Operation::AdminDeleteUser => users::admin_delete_user(ctx, input).await,
         Operation::DeleteUser => users::delete_user(ctx, input).await,
+        Operation::RespondToAuthChallenge => auth::respond_to_auth_challenge(ctx, input, false).await,
+        Operation::AdminRespondToAuthChallenge => auth::respond_to_auth_challenge(ctx, input, true).await,
+        Operation::AdminCreateUser => admin::admin_create_user(ctx, input).await,
+        Operation::AdminSetUserPassword => admin::admin_set_user_password(ctx, input).await,
+        Operation::AdminResetUserPassword => admin::admin_reset_user_password(ctx, input).await,
+        Operation::AdminDisableUser => admin::admin_set_enabled(ctx, input, false).await,
+        Operation::AdminEnableUser => admin::admin_set_enabled(ctx, input, true).await,
+        Operation::AdminUserGlobalSignOut => admin::admin_user_global_sign_out(ctx, input).await,
+        Operation::ForgotPassword => passwords::forgot_password(ctx, input).await,
+        Operation::ConfirmForgotPassword => passwords::confirm_forgot_password(ctx, input).await,
+        Operation::ChangePassword => passwords::change_password(ctx, input).await,
+        Operation::GlobalSignOut => passwords::global_sign_out(ctx, input).await,
+        Operation::RevokeToken => passwords::revoke_token(ctx, input).await,
     }
+}
+
+/// The user an `AccessToken` member names: signature and expiry checked, and the sign-in
+/// it came from not revoked.
+pub async fn access_user(ctx: &Ctx<'_>, input: &Input) -> Result<cognate_core::user::User, ApiError> {
+    let token = input.req_str("AccessToken", &cognate_wire::rules::TOKEN)?;
+    let verified = crate::tokens::verify_access_token(ctx.state, &token).await?;
+    let sub = verified.str("sub").unwrap_or_default();
+    let user = ctx.state.cognate.token_user(&verified.pool_id, sub, verified.str("origin_jti")).await?;
+    Ok(user)
 }
 
 /// Pagination tokens are opaque to clients: the last key, base64url-encoded.

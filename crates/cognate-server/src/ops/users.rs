@@ -27,7 +27,7 @@ pub async fn get_user(ctx: &Ctx<'_>, input: &Input) -> OpResult {
     let verified = tokens::verify_access_token(ctx.state, &token).await?;
     let sub = verified.str("sub").unwrap_or_default();
     let cognate = &ctx.state.cognate;
-    let found = cognate.user_by_sub(&verified.pool_id, sub).await?;
+    let found = cognate.token_user(&verified.pool_id, sub, verified.str("origin_jti")).await?;
     let readable = match verified.str("client_id") {
         Some(client_id) => cognate
             .store
@@ -42,10 +42,8 @@ pub async fn get_user(ctx: &Ctx<'_>, input: &Input) -> OpResult {
 }
 
 pub async fn delete_user(ctx: &Ctx<'_>, input: &Input) -> OpResult {
-    let token = input.req_str("AccessToken", &rules::TOKEN)?;
-    let verified = tokens::verify_access_token(ctx.state, &token).await?;
-    let sub = verified.str("sub").unwrap_or_default();
-    ctx.state.cognate.delete_user_by_sub(&verified.pool_id, sub).await?;
+    let user = super::access_user(ctx, input).await?;
+    ctx.state.cognate.delete_user(&user).await?;
     Ok(json!({}))
 }
 

@@ -1,0 +1,331 @@
+//! Challenges: SRP's PASSWORD_VERIFIER and NEW_PASSWORD_REQUIRED, answered through
+//! RespondToAuthChallenge / AdminRespondToAuthChallenge.
+//!
+//! ```text
+//! InitiateAuth(USER_SRP_AUTH, SRP_A) ──► PASSWORD_VERIFIER {SALT, SRP_B, SECRET_BLOCK}
+//!        RespondToAuthChallenge(PASSWORD_CLAIM_SIGNATURE) ──► tokens
+//!                                                        └─► NEW_PASSWORD_REQUIRED (FORCE_CHANGE_PASSWORD)
+//!        RespondToAuthChallenge(NEW_PASSWORD) ──► CONFIRMED, tokens
+//! ```
+//!
+//! The state between two steps is a row keyed by the hash of the string the client holds
+//! (the `SECRET_BLOCK`, or the `Session`), so any instance can take the next step and every
+//! session is spent once.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use base64::Engine;
+
+use super::auth::{hash_refresh_token, param, AuthOutcome, Challenge};
+use super::Cognate;
+use crate::attributes;
+use crate::client::AppClient;
+use crate::error::{DomainError, Result};
+use crate::ids;
+use crate::password;
+use crate::pool::UserPool;
+use crate::srp::{self, Verifier};
+use crate::triggers::Metadata;
+use crate::user::{Attributes, AuthSession, User, UserStatus, UserUpdate};
+
+/// RespondToAuthChallenge / AdminRespondToAuthChallenge input, minus the wire.
+pub struct RespondRequest {
+    pub client_id: String,
+    /// Set for the admin operation: the client must belong to it.
+    pub pool_id: Option<String>,
+    pub challenge_name: String,
+    pub responses: BTreeMap<String, String>,
+    pub session: Option<String>,
+    pub client_metadata: Metadata,
+}
+
+const PASSWORD_VERIFIER: &str = "PASSWORD_VERIFIER";
+const NEW_PASSWORD_REQUIRED: &str = "NEW_PASSWORD_REQUIRED";
+
+fn invalid_session() -> DomainError {
+    DomainError::not_authorized("Invalid session for the user.")
+}
+
+fn expired_session() -> DomainError {
+    DomainError::not_authorized("Invalid session for the user, session is expired.")
+}
+
+impl Cognate {
+    /// Stores the state of the next step and returns the string the client will present.
+    async fn open_session(
+        &self,
+        client: &AppClient,
+        pool: &UserPool,
+        user: Option<&User>,
+        username: &str,
+        challenge: &str,
+        state: String,
+    ) -> Result<String> {
+        let mut raw = [0u8; 96];
+        self.rng.fill(&mut raw);
+        let token = base64::engine::general_purpose::STANDARD.encode(raw);
+        let minutes = u64::from(client.settings.auth_session_validity.unwrap_or(3).clamp(3, 15));
+        let session = AuthSession {
+            id_hash: hash_refresh_token(&token),
+            pool_id: pool.id.clone(),
+            client_id: client.client_id.clone(),
+            sub: user.map(|u| u.sub.clone()),
+            username: username.to_string(),
+            challenge: challenge.to_string(),
+            state,
+            expires: self.clock.now().plus(Duration::from_secs(minutes * 60)),
+        };
+        self.store.insert_auth_session(&session).await?;
+        Ok(token)
+    }
+
+    /// Finds the session behind `token` for this client and challenge.
+    async fn session(&self, client: &AppClient, token: &str, challenge: &str) -> Result<AuthSession> {
+        let session = self.store.get_auth_session(&hash_refresh_token(token)).await?.ok_or_else(invalid_session)?;
+        if session.client_id != client.client_id || session.challenge != challenge {
+            return Err(invalid_session());
+        }
+        if self.clock.now() >= session.expires {
+            self.store.delete_auth_session(&session.id_hash).await?;
+            return Err(expired_session());
+        }
+        Ok(session)
+    }
+
+    /// USER_SRP_AUTH / ADMIN_USER_SRP_AUTH: the server's half of SRP. An unknown user gets a
+    /// decoy challenge when the client hides user existence, failing only at the claim.
+    pub(crate) async fn srp_start(
+        &self,
+        client: AppClient,
+        pool: UserPool,
+        params: &BTreeMap<String, String>,
+    ) -> Result<AuthOutcome> {
+        let username = param(params, "USERNAME")?;
+        let client_public = srp::from_hex(param(params, "SRP_A")?)
+            .ok_or_else(|| DomainError::invalid("SRP_A must be a hexadecimal number."))?;
+        let user = self.find_user(&pool, username).await?;
+        let names: Vec<&str> = match &user {
+            Some(u) => vec![username, u.username.as_str()],
+            None => vec![username],
+        };
+        Self::check_secret_hash(&client, params.get("SECRET_HASH").map(String::as_str), &names)?;
+        let suffix = srp::pool_suffix(&pool.id).to_string();
+        let (user_id, verifier) = match &user {
+            Some(user) => {
+                if !user.enabled {
+                    return Err(DomainError::not_authorized("User is disabled."));
+                }
+                self.pre_authentication(&pool, user, &client.client_id, &None).await?;
+                self.check_lockout(&pool, user).await?;
+                if user.status == UserStatus::Unconfirmed {
+                    return Err(DomainError::UserNotConfirmed("User is not confirmed.".into()));
+                }
+                let stored = user
+                    .srp_verifier
+                    .as_deref()
+                    .and_then(|s| self.sealer.open(s))
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .and_then(|s| Verifier::decode(&s));
+                match stored {
+                    Some(v) => (user.username.clone(), v),
+                    // No verifier (a password set before cognate kept them): the claim cannot
+                    // succeed; the user signs in with USER_PASSWORD_AUTH once to get one.
+                    None => (user.username.clone(), self.decoy_verifier(&pool, username, &suffix).await?.1),
+                }
+            }
+            None if client.settings.prevents_user_existence_errors() => {
+                self.decoy_verifier(&pool, username, &suffix).await?
+            }
+            None => return Err(DomainError::user_not_found()),
+        };
+        let mut b = [0u8; 32];
+        self.rng.fill(&mut b);
+        let v = verifier.verifier.clone();
+        let challenge = self
+            .offload(move || srp::server_challenge(&v, &client_public, &b))
+            .await?
+            .map_err(|_| DomainError::invalid("SRP_A must not be zero modulo N."))?;
+        let state = ids::hex(&challenge.key);
+        let block = self.open_session(&client, &pool, user.as_ref(), &user_id, PASSWORD_VERIFIER, state).await?;
+        let parameters = BTreeMap::from([
+            ("SALT".to_string(), srp::to_hex(&verifier.salt)),
+            ("SRP_B".to_string(), srp::to_hex(&challenge.public)),
+            ("SECRET_BLOCK".to_string(), block.clone()),
+            ("USERNAME".to_string(), user_id.clone()),
+            ("USER_ID_FOR_SRP".to_string(), user_id),
+        ]);
+        Ok(AuthOutcome::Challenge(Challenge {
+            name: PASSWORD_VERIFIER.into(),
+            parameters,
+            session: Some(block),
+            ..Default::default()
+        }))
+    }
+
+    /// The same user id and salt every time for the same name (so probing twice shows no
+    /// difference), unpredictable without the server's key, and a verifier nobody can match.
+    async fn decoy_verifier(&self, pool: &UserPool, typed: &str, suffix: &str) -> Result<(String, Verifier)> {
+        let key = format!("{}\u{0}{}", pool.id, pool.settings.username_key(typed));
+        let id_bytes = self.sealer.fingerprint(format!("srp-user\u{0}{key}").as_bytes());
+        let salt = self.sealer.fingerprint(format!("srp-salt\u{0}{key}").as_bytes());
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&id_bytes[..16]);
+        let user_id = ids::uuid_from(id);
+        let mut secret = [0u8; 32];
+        self.rng.fill(&mut secret);
+        let (suffix, uid, password) = (suffix.to_string(), user_id.clone(), ids::hex(&secret));
+        let verifier = self.offload(move || Verifier::new(&salt[..16], &suffix, &uid, &password)).await?;
+        Ok((user_id, verifier))
+    }
+
+    pub async fn respond_to_auth_challenge(&self, req: RespondRequest) -> Result<AuthOutcome> {
+        let (client, pool) = match &req.pool_id {
+            Some(pool_id) => {
+                let client = self.client_in_pool(pool_id, &req.client_id).await?;
+                (client, self.pool(pool_id).await?)
+            }
+            None => self.client_and_pool(&req.client_id).await?,
+        };
+        match req.challenge_name.as_str() {
+            PASSWORD_VERIFIER => self.srp_verify(client, pool, &req.responses, req.client_metadata).await,
+            NEW_PASSWORD_REQUIRED => {
+                let session = req.session.as_deref().filter(|s| !s.is_empty()).ok_or_else(invalid_session)?;
+                self.new_password(client, pool, session, &req.responses, req.client_metadata).await
+            }
+            other => Err(DomainError::UnsupportedOperation(format!(
+                "The {other} challenge is not supported by cognate yet."
+            ))),
+        }
+    }
+
+    async fn srp_verify(
+        &self,
+        client: AppClient,
+        pool: UserPool,
+        responses: &BTreeMap<String, String>,
+        client_metadata: Metadata,
+    ) -> Result<AuthOutcome> {
+        let username = param(responses, "USERNAME")?;
+        let block = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let timestamp = param(responses, "TIMESTAMP")?;
+        let session =
+            self.session(&client, block, PASSWORD_VERIFIER).await.map_err(|_| DomainError::incorrect_credentials())?;
+        Self::check_secret_hash(
+            &client,
+            responses.get("SECRET_HASH").map(String::as_str),
+            &[username, session.username.as_str()],
+        )?;
+        // Spent whatever the outcome: a claim cannot be tried twice against one exchange.
+        if !self.store.delete_auth_session(&session.id_hash).await? {
+            return Err(DomainError::incorrect_credentials());
+        }
+        let user = match &session.sub {
+            Some(sub) => self.store.get_user_by_sub(&pool.id, sub).await?,
+            None => None,
+        };
+        let key = hex_bytes(&session.state);
+        let block_bytes = base64::engine::general_purpose::STANDARD.decode(block).unwrap_or_default();
+        let suffix = srp::pool_suffix(&pool.id);
+        let valid = srp::claim_matches(&key, suffix, &session.username, &block_bytes, timestamp, signature);
+        let Some(user) = user else { return Err(DomainError::incorrect_credentials()) };
+        if !valid {
+            self.record_failure(&pool, &user).await?;
+            return Err(DomainError::incorrect_credentials());
+        }
+        if !user.enabled {
+            return Err(DomainError::not_authorized("User is disabled."));
+        }
+        self.clear_failures(&pool, &user).await?;
+        self.finish_sign_in(client, pool, user, client_metadata).await
+    }
+
+    /// The challenge for a user holding a temporary password.
+    pub(crate) async fn new_password_challenge(
+        &self,
+        client: &AppClient,
+        pool: &UserPool,
+        user: &User,
+    ) -> Result<Challenge> {
+        let session =
+            self.open_session(client, pool, Some(user), &user.username, NEW_PASSWORD_REQUIRED, String::new()).await?;
+        let mut shown = user.attributes.clone();
+        shown.remove("sub");
+        let required = missing_required(pool, &user.attributes);
+        Ok(Challenge {
+            name: NEW_PASSWORD_REQUIRED.into(),
+            parameters: BTreeMap::from([("USER_ID_FOR_SRP".to_string(), user.username.clone())]),
+            session: Some(session),
+            user_attributes: Some(shown),
+            required_attributes: Some(required.into_iter().map(|a| format!("userAttributes.{a}")).collect()),
+        })
+    }
+
+    async fn new_password(
+        &self,
+        client: AppClient,
+        pool: UserPool,
+        token: &str,
+        responses: &BTreeMap<String, String>,
+        client_metadata: Metadata,
+    ) -> Result<AuthOutcome> {
+        let username = param(responses, "USERNAME")?;
+        let new_password = param(responses, "NEW_PASSWORD")?;
+        let session = self.session(&client, token, NEW_PASSWORD_REQUIRED).await?;
+        Self::check_secret_hash(
+            &client,
+            responses.get("SECRET_HASH").map(String::as_str),
+            &[username, session.username.as_str()],
+        )?;
+        let sub = session.sub.as_deref().ok_or_else(invalid_session)?;
+        let mut user = self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?;
+        if user.status != UserStatus::ForceChangePassword {
+            return Err(invalid_session());
+        }
+        let supplied: Vec<(String, String)> = responses
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("userAttributes.").map(|name| (name.to_string(), v.clone())))
+            .collect();
+        attributes::validate_supplied(&pool.settings, &supplied)?;
+        let mut merged = user.attributes.clone();
+        merged.extend(supplied.iter().cloned());
+        if let Some(name) = missing_required(&pool, &merged).first() {
+            return Err(DomainError::invalid(format!("Invalid attributes given, {name} is missing")));
+        }
+        password::check(&pool.settings.password_policy, new_password)?;
+        if !self.store.delete_auth_session(&session.id_hash).await? {
+            return Err(invalid_session());
+        }
+        let (hash, verifier) = self.password_record(&pool.id, &user.username, new_password).await?;
+        let now = self.clock.now();
+        let update = UserUpdate {
+            password_hash: Some(hash),
+            srp_verifier: Some(Some(verifier)),
+            status: Some(UserStatus::Confirmed),
+            expected_status: Some(UserStatus::ForceChangePassword),
+            ..Default::default()
+        };
+        self.store.update_user(&pool.id, &user.sub, &update, now).await.map_err(|_| invalid_session())?;
+        if !supplied.is_empty() {
+            self.store.update_attributes(&pool.id, &user.sub, &merged, now).await?;
+            user.attributes = merged;
+        }
+        user.status = UserStatus::Confirmed;
+        self.finish_sign_in(client, pool, user, client_metadata).await
+    }
+}
+
+/// Required attributes (from the pool's schema) that `attributes` lacks.
+fn missing_required(pool: &UserPool, attributes: &Attributes) -> Vec<String> {
+    pool.settings
+        .schema
+        .iter()
+        .filter(|a| a.required && !attributes.contains_key(&a.name))
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+fn hex_bytes(s: &str) -> Vec<u8> {
+    (0..s.len() / 2).filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()).collect()
+}

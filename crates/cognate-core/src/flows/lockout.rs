@@ -1,0 +1,73 @@
+//! Sign-in lockout as Cognito documents it: five free failures, then a lock of one second
+//! that doubles with every further failure (at most 15 minutes). Attempts while locked are
+//! refused without being counted; 15 quiet minutes or a success forget the failures. The
+//! count lives in the store, so it survives restarts and is shared by every instance.
+
+use super::Cognate;
+use crate::error::{DomainError, Result};
+use crate::ids::Timestamp;
+use crate::pool::UserPool;
+use crate::user::{SignInFailures, User};
+
+use super::LockoutPolicy;
+
+/// Until when `failures` keep the user locked, if they do.
+pub fn locked_until(policy: &LockoutPolicy, failures: SignInFailures) -> Option<Timestamp> {
+    let over = failures.count.checked_sub(policy.free_failures)?;
+    let factor = 1u32.checked_shl(over.min(31)).unwrap_or(u32::MAX);
+    let lock = policy.first_lock.saturating_mul(factor).min(policy.max_lock);
+    Some(failures.last.plus(lock))
+}
+
+fn forgotten(policy: &LockoutPolicy, failures: SignInFailures, now: Timestamp) -> bool {
+    now >= failures.last.plus(policy.quiet)
+}
+
+impl Cognate {
+    /// Refuses the attempt while the user is locked out.
+    pub(crate) async fn check_lockout(&self, pool: &UserPool, user: &User) -> Result<()> {
+        let Some(failures) = self.store.get_signin_failures(&pool.id, &user.sub).await? else { return Ok(()) };
+        let now = self.clock.now();
+        let policy = &self.config.lockout;
+        match locked_until(policy, failures) {
+            Some(until) if now < until && !forgotten(policy, failures, now) => {
+                Err(DomainError::not_authorized("Password attempts exceeded"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) async fn record_failure(&self, pool: &UserPool, user: &User) -> Result<()> {
+        let quiet = self.config.lockout.quiet;
+        self.store.record_signin_failure(&pool.id, &user.sub, self.clock.now(), quiet).await?;
+        Ok(())
+    }
+
+    /// Forgets failures after a successful sign-in (a read first: most users have none).
+    pub(crate) async fn clear_failures(&self, pool: &UserPool, user: &User) -> Result<()> {
+        if self.store.get_signin_failures(&pool.id, &user.sub).await?.is_some() {
+            self.store.clear_signin_failures(&pool.id, &user.sub).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(count: u32, last_ms: i64) -> SignInFailures {
+        SignInFailures { count, last: Timestamp(last_ms) }
+    }
+
+    #[test]
+    fn five_failures_are_free_then_the_lock_doubles_up_to_fifteen_minutes() {
+        let p = LockoutPolicy::default();
+        assert_eq!(locked_until(&p, at(4, 1000)), None);
+        assert_eq!(locked_until(&p, at(5, 1000)), Some(Timestamp(2000)));
+        assert_eq!(locked_until(&p, at(6, 1000)), Some(Timestamp(3000)));
+        assert_eq!(locked_until(&p, at(7, 1000)), Some(Timestamp(5000)));
+        assert_eq!(locked_until(&p, at(20, 0)), Some(Timestamp(900_000)));
+        assert_eq!(locked_until(&p, at(u32::MAX, 0)), Some(Timestamp(900_000)));
+    }
+}
