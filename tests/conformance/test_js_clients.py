@@ -32,7 +32,6 @@ TEMP_PASSWORD = "Temp-pass-1A"
 NODE_TIMEOUT = 60.0
 
 
-@pytest.fixture(scope="module")
 def _missing(reason: str) -> None:
     # CI sets COGNATE_REQUIRE_NODE=1: there a missing client is a failure, never a skip.
     if os.environ.get("COGNATE_REQUIRE_NODE") == "1":
@@ -40,6 +39,7 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="module")
 def node() -> str:
     executable = shutil.which("node")
     if executable is None:

@@ -34,6 +34,8 @@ pub struct ClientSettings {
     pub write_attributes: Option<Vec<String>>,
     pub enable_token_revocation: bool,
     pub auth_session_validity: Option<u32>,
+    /// `RefreshTokenRotation`: `Some(grace seconds)` when enabled.
+    pub refresh_token_rotation: Option<u32>,
     /// Members stored and echoed but not acted on yet, encoded by the wire layer.
     pub passthrough: String,
 }
@@ -53,6 +55,7 @@ impl Default for ClientSettings {
             write_attributes: None,
             enable_token_revocation: true,
             auth_session_validity: None,
+            refresh_token_rotation: None,
             passthrough: String::new(),
         }
     }

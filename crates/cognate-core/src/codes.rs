@@ -56,6 +56,7 @@ pub fn issue(
         code_hash: hash(&value, &salt),
         salt,
         attribute: attribute.map(str::to_string),
+        pending: None,
         created: now,
         expires: now.plus(ttl),
     };

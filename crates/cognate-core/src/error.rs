@@ -17,6 +17,8 @@ pub enum DomainError {
     #[error("{0}")]
     UsernameExists(String),
     #[error("{0}")]
+    GroupExists(String),
+    #[error("{0}")]
     AliasExists(String),
     #[error("{0}")]
     NotAuthorized(String),
@@ -40,6 +42,8 @@ pub enum DomainError {
     UnsupportedUserState(String),
     #[error("{0}")]
     UnsupportedTokenType(String),
+    #[error("{0}")]
+    RefreshTokenReuse(String),
     #[error("{0}")]
     UserLambdaValidation(String),
     #[error("{0}")]

@@ -11,6 +11,7 @@ pub mod codes;
 pub mod error;
 pub mod filter;
 pub mod flows;
+pub mod group;
 pub mod ids;
 pub mod mask;
 pub mod password;

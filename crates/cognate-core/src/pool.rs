@@ -36,6 +36,9 @@ pub struct PoolSettings {
     /// `V1_0` / `V2_0` / `V3_0` from `PreTokenGenerationConfig`; `None` means V1.
     pub pre_token_generation_version: Option<String>,
     pub allow_admin_create_user_only: bool,
+    /// `UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate`: a changed
+    /// email / phone number replaces the old one only once its code is entered.
+    pub verify_before_update: Vec<AliasKind>,
     pub deletion_protection: bool,
     pub mfa_configuration: String,
     /// Members of the pool's configuration that cognate stores and echoes but does not act
@@ -56,6 +59,7 @@ impl Default for PoolSettings {
             lambda_config: Vec::new(),
             pre_token_generation_version: None,
             allow_admin_create_user_only: false,
+            verify_before_update: Vec::new(),
             deletion_protection: false,
             mfa_configuration: "OFF".into(),
             passthrough: String::new(),

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use crate::client::AppClient;
 use crate::error::StoreError;
 use crate::filter::UserFilter;
+use crate::group::Group;
 use crate::ids::Timestamp;
 use crate::pool::UserPool;
 use crate::user::{
@@ -81,6 +82,24 @@ pub struct Confirmation {
     /// Attributes to set (e.g. `email_verified = "true"`).
     pub set_attributes: Vec<(String, String)>,
     pub claims: Vec<AliasClaim>,
+    pub now: Timestamp,
+}
+
+/// A change to a user's attributes with the alias rows, codes and messages it brings,
+/// applied in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct AttributeChange {
+    pub pool_id: String,
+    pub sub: String,
+    pub set: Vec<(String, String)>,
+    pub remove: Vec<String>,
+    /// Aliases of these kinds the user holds are dropped (before `claims` are made).
+    pub releases: Vec<AliasKind>,
+    pub claims: Vec<AliasClaim>,
+    pub codes: Vec<StoredCode>,
+    /// Purposes of codes spent by this change.
+    pub spend_codes: Vec<String>,
+    pub messages: Vec<OutboxMessage>,
     pub now: Timestamp,
 }
 
@@ -174,6 +193,38 @@ pub trait Store: Send + Sync {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Creates a group; `Conflict{group}` when the name is taken in the pool.
+    async fn insert_group(&self, group: &Group) -> Result<(), StoreError>;
+    async fn get_group(&self, pool_id: &str, name: &str) -> Result<Option<Group>, StoreError>;
+    async fn update_group(&self, group: &Group) -> Result<(), StoreError>;
+    /// Deletes the group and its memberships.
+    async fn delete_group(&self, pool_id: &str, name: &str) -> Result<(), StoreError>;
+    /// Groups of a pool ordered by name, strictly after `after`.
+    async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: usize) -> Result<Vec<Group>, StoreError>;
+    /// Adds a membership (already a member is fine).
+    async fn add_to_group(&self, pool_id: &str, name: &str, sub: &str) -> Result<(), StoreError>;
+    async fn remove_from_group(&self, pool_id: &str, name: &str, sub: &str) -> Result<(), StoreError>;
+    /// Members ordered by sub, strictly after `after`.
+    async fn list_group_members(
+        &self,
+        pool_id: &str,
+        name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError>;
+    /// The user's groups ordered by name, strictly after `after`.
+    async fn list_user_groups(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError>;
+
+    /// Applies an attribute change atomically; `Conflict{alias:..}` when a claim collides.
+    /// Returns the outbox ids of the queued messages, in order.
+    async fn change_attributes(&self, change: &AttributeChange) -> Result<Vec<i64>, StoreError>;
+
     /// Replaces the user's pending code for `code.purpose` and queues its message.
     async fn replace_code(&self, code: &StoredCode, message: Option<&OutboxMessage>)
         -> Result<Option<i64>, StoreError>;
@@ -201,6 +252,9 @@ pub trait Store: Send + Sync {
 
     async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError>;
     async fn get_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError>;
+    /// Replaces a refresh token by a new one of the same sign-in: the old one is marked
+    /// rotated (once; the first rotation time stays) and the new one inserted, atomically.
+    async fn rotate_refresh_token(&self, old_hash: &str, new: &RefreshToken, now: Timestamp) -> Result<(), StoreError>;
     /// Marks the covered refresh tokens revoked; returns how many.
     async fn revoke_refresh_tokens(&self, pool_id: &str, which: &Revocation) -> Result<u64, StoreError>;
     /// Whether the sign-in `origin_jti` was revoked (false when unknown).

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use crate::client::AppClient;
 use crate::error::StoreError;
 use crate::filter::UserFilter;
+use crate::group::Group;
 use crate::ids::Timestamp;
 use crate::pool::UserPool;
 use crate::ports::*;
@@ -124,6 +125,8 @@ struct Mem {
     refresh: HashMap<String, RefreshToken>,
     sessions: HashMap<String, AuthSession>,
     failures: HashMap<(String, String), SignInFailures>,
+    groups: HashMap<(String, String), Group>,
+    members: Vec<(String, String, String)>,
     outbox: Vec<(OutboxMessage, String)>,
     keys: Vec<SigningKey>,
 }
@@ -236,6 +239,8 @@ impl Store for MemStore {
         m.users.remove(&(pool_id.to_string(), sub.to_string()));
         m.aliases.retain(|_, s| s != sub);
         m.codes.retain(|(_, s, _), _| s != sub);
+        m.members.retain(|(_, _, s)| s != sub);
+        m.failures.remove(&(pool_id.to_string(), sub.to_string()));
         Ok(())
     }
     async fn list_users(
@@ -362,9 +367,138 @@ impl Store for MemStore {
         user.modified = now;
         Ok(())
     }
+    async fn insert_group(&self, group: &Group) -> Result<(), StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let key = (group.pool_id.clone(), group.name.clone());
+        if m.groups.contains_key(&key) {
+            return Err(StoreError::Conflict { constraint: "group".into() });
+        }
+        m.groups.insert(key, group.clone());
+        Ok(())
+    }
+    async fn get_group(&self, pool_id: &str, name: &str) -> Result<Option<Group>, StoreError> {
+        Ok(self.inner.lock().unwrap().groups.get(&(pool_id.to_string(), name.to_string())).cloned())
+    }
+    async fn update_group(&self, group: &Group) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().groups.insert((group.pool_id.clone(), group.name.clone()), group.clone());
+        Ok(())
+    }
+    async fn delete_group(&self, pool_id: &str, name: &str) -> Result<(), StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        m.groups.remove(&(pool_id.to_string(), name.to_string()));
+        m.members.retain(|(p, n, _)| !(p == pool_id && n == name));
+        Ok(())
+    }
+    async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: usize) -> Result<Vec<Group>, StoreError> {
+        let m = self.inner.lock().unwrap();
+        let mut groups: Vec<Group> = m
+            .groups
+            .values()
+            .filter(|g| g.pool_id == pool_id && g.name.as_str() > after.unwrap_or(""))
+            .cloned()
+            .collect();
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        groups.truncate(limit);
+        Ok(groups)
+    }
+    async fn add_to_group(&self, pool_id: &str, name: &str, sub: &str) -> Result<(), StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let row = (pool_id.to_string(), name.to_string(), sub.to_string());
+        if !m.members.contains(&row) {
+            m.members.push(row);
+        }
+        Ok(())
+    }
+    async fn remove_from_group(&self, pool_id: &str, name: &str, sub: &str) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().members.retain(|(p, n, s)| !(p == pool_id && n == name && s == sub));
+        Ok(())
+    }
+    async fn list_group_members(
+        &self,
+        pool_id: &str,
+        name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let m = self.inner.lock().unwrap();
+        let mut users: Vec<User> = m
+            .members
+            .iter()
+            .filter(|(p, n, s)| p == pool_id && n == name && s.as_str() > after.unwrap_or(""))
+            .filter_map(|(p, _, s)| m.users.get(&(p.clone(), s.clone())).map(|(u, _)| u.clone()))
+            .collect();
+        users.sort_by(|a, b| a.sub.cmp(&b.sub));
+        users.truncate(limit);
+        Ok(users)
+    }
+    async fn list_user_groups(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError> {
+        let m = self.inner.lock().unwrap();
+        let mut groups: Vec<Group> = m
+            .members
+            .iter()
+            .filter(|(p, n, s)| p == pool_id && s == sub && n.as_str() > after.unwrap_or(""))
+            .filter_map(|(p, n, _)| m.groups.get(&(p.clone(), n.clone())).cloned())
+            .collect();
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        groups.truncate(limit);
+        Ok(groups)
+    }
+    async fn change_attributes(&self, ch: &AttributeChange) -> Result<Vec<i64>, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let key = (ch.pool_id.clone(), ch.sub.clone());
+        if !m.users.contains_key(&key) {
+            return Err(StoreError::NotFound);
+        }
+        let mut aliases = m.aliases.clone();
+        aliases.retain(|(p, k, _), s| !(p == &ch.pool_id && s == &ch.sub && ch.releases.contains(k)));
+        for claim in &ch.claims {
+            let alias_key = (ch.pool_id.clone(), claim.kind, claim.value_key.clone());
+            match aliases.get(&alias_key) {
+                Some(holder) if holder != &ch.sub => {
+                    return Err(StoreError::Conflict { constraint: alias_constraint(claim.kind) })
+                }
+                _ => {
+                    aliases.insert(alias_key, ch.sub.clone());
+                }
+            }
+        }
+        m.aliases = aliases;
+        let (user, _) = m.users.get_mut(&key).unwrap();
+        for name in &ch.remove {
+            user.attributes.remove(name);
+        }
+        user.attributes.extend(ch.set.iter().cloned());
+        user.modified = ch.now;
+        for purpose in &ch.spend_codes {
+            m.codes.remove(&(ch.pool_id.clone(), ch.sub.clone(), purpose.clone()));
+        }
+        for code in &ch.codes {
+            m.codes.insert((code.pool_id.clone(), code.sub.clone(), code.purpose.clone()), code.clone());
+        }
+        let mut ids = Vec::new();
+        for message in &ch.messages {
+            m.outbox.push((message.clone(), "pending".into()));
+            ids.push(m.outbox.len() as i64);
+        }
+        Ok(ids)
+    }
     async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<bool, StoreError> {
         let key = (pool_id.to_string(), sub.to_string(), purpose.to_string());
         Ok(self.inner.lock().unwrap().codes.remove(&key).is_some())
+    }
+    async fn rotate_refresh_token(&self, old_hash: &str, new: &RefreshToken, now: Timestamp) -> Result<(), StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        if let Some(old) = m.refresh.get_mut(old_hash) {
+            old.rotated.get_or_insert(now);
+        }
+        m.refresh.insert(new.token_hash.clone(), new.clone());
+        Ok(())
     }
     async fn revoke_refresh_tokens(&self, pool_id: &str, which: &Revocation) -> Result<u64, StoreError> {
         let mut m = self.inner.lock().unwrap();

@@ -18,6 +18,9 @@ pub enum TriggerKind {
     PostAuthentication,
     PreTokenGeneration,
     UserMigration,
+    DefineAuthChallenge,
+    CreateAuthChallenge,
+    VerifyAuthChallengeResponse,
 }
 
 impl TriggerKind {
@@ -31,6 +34,9 @@ impl TriggerKind {
             Self::PostAuthentication => "PostAuthentication",
             Self::PreTokenGeneration => "PreTokenGeneration",
             Self::UserMigration => "UserMigration",
+            Self::DefineAuthChallenge => "DefineAuthChallenge",
+            Self::CreateAuthChallenge => "CreateAuthChallenge",
+            Self::VerifyAuthChallengeResponse => "VerifyAuthChallengeResponse",
         }
     }
 }
@@ -51,6 +57,30 @@ pub struct TriggerRequest {
     pub password: Option<String>,
     /// PreTokenGeneration V2: the scopes of the access token.
     pub scopes: Option<Vec<String>>,
+    /// PreTokenGeneration: the user's groups and roles.
+    pub group_configuration: Option<GroupConfiguration>,
+    /// Custom auth: the challenges answered so far.
+    pub session: Option<Vec<ChallengeResult>>,
+    /// CreateAuthChallenge: the challenge to create.
+    pub challenge_name: Option<String>,
+    /// VerifyAuthChallengeResponse: what CreateAuthChallenge kept private, and the answer.
+    pub private_challenge_parameters: Option<BTreeMap<String, String>>,
+    pub challenge_answer: Option<String>,
+}
+
+/// One answered challenge of a custom authentication, as the triggers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengeResult {
+    pub challenge_name: String,
+    pub challenge_result: bool,
+    pub challenge_metadata: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupConfiguration {
+    pub groups: Vec<String>,
+    pub roles: Vec<String>,
+    pub preferred_role: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +109,8 @@ pub struct TokenOverrides {
     pub access_suppress: Vec<String>,
     pub scopes_add: Vec<String>,
     pub scopes_suppress: Vec<String>,
+    /// `groupOverrideDetails`: replaces the groups, roles and preferred role in the tokens.
+    pub groups: Option<GroupConfiguration>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -100,6 +132,16 @@ pub struct TriggerResponse {
     pub email_subject: Option<String>,
     pub token_overrides: TokenOverrides,
     pub migration: Option<MigratedUser>,
+    /// DefineAuthChallenge.
+    pub challenge_name: Option<String>,
+    pub issue_tokens: bool,
+    pub fail_authentication: bool,
+    /// CreateAuthChallenge.
+    pub public_challenge_parameters: BTreeMap<String, String>,
+    pub private_challenge_parameters: BTreeMap<String, String>,
+    pub challenge_metadata: Option<String>,
+    /// VerifyAuthChallengeResponse.
+    pub answer_correct: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -139,6 +139,9 @@ pub struct StoredCode {
     pub salt: String,
     /// The attribute the code was sent to; confirming verifies it.
     pub attribute: Option<String>,
+    /// A new value waiting for this code before it replaces the current one
+    /// (`UserAttributeUpdateSettings`).
+    pub pending: Option<String>,
     pub created: Timestamp,
     pub expires: Timestamp,
 }
@@ -187,6 +190,8 @@ pub struct RefreshToken {
     /// Set by RevokeToken / GlobalSignOut: the token and every access token of its sign-in
     /// (same `origin_jti`) stop working.
     pub revoked: bool,
+    /// When rotation replaced this token; it keeps working for the client's grace period.
+    pub rotated: Option<Timestamp>,
     pub pool_id: String,
     pub client_id: String,
     pub sub: String,

@@ -1,5 +1,6 @@
-//! Message delivery: SMTP through lettre when configured, otherwise the message is only
-//! logged (it is always in the outbox either way).
+//! Message delivery: email through SMTP (lettre), SMS through an HTTP webhook or an
+//! SNS-compatible `Publish` endpoint. A medium with no channel configured is only logged
+//! (every message is in the outbox either way).
 
 use std::time::Duration;
 
@@ -11,13 +12,69 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 pub struct Courier {
     smtp: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
+    sms: Option<SmsChannel>,
     attempts: u32,
+}
+
+/// Where SMS go: `http(s)://…` receives JSON `{to, message, pool_id, username, kind}`;
+/// `sns+http(s)://…` receives an SNS `Publish` call (form-encoded), as a local SNS emulator
+/// or gateway expects.
+enum SmsChannel {
+    Webhook { url: String, http: reqwest::Client },
+    Sns { url: String, http: reqwest::Client },
+}
+
+impl SmsChannel {
+    fn parse(url: &str) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| format!("cannot build the SMS client: {e}"))?;
+        if let Some(rest) = url.strip_prefix("sns+") {
+            if rest.starts_with("http://") || rest.starts_with("https://") {
+                return Ok(Self::Sns { url: rest.to_string(), http });
+            }
+        } else if url.starts_with("http://") || url.starts_with("https://") {
+            return Ok(Self::Webhook { url: url.to_string(), http });
+        }
+        Err(format!("invalid --sms-url {url:?}: use http(s)://… for a JSON webhook or sns+http(s)://… for SNS Publish"))
+    }
+
+    async fn send_once(&self, m: &OutboxMessage) -> Result<(), String> {
+        let request = match self {
+            Self::Webhook { url, http } => {
+                let body = serde_json::json!({
+                    "to": m.recipient,
+                    "message": m.body,
+                    "pool_id": m.pool_id,
+                    "username": m.username,
+                    "kind": m.kind,
+                });
+                http.post(url).header("content-type", "application/json").body(body.to_string())
+            }
+            Self::Sns { url, http } => {
+                let body = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("Action", "Publish")
+                    .append_pair("Version", "2010-03-31")
+                    .append_pair("PhoneNumber", &m.recipient)
+                    .append_pair("Message", &m.body)
+                    .finish();
+                http.post(url).header("content-type", "application/x-www-form-urlencoded").body(body)
+            }
+        };
+        let response = request.send().await.map_err(|e| e.to_string())?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("the SMS endpoint answered {}", response.status()))
+        }
+    }
 }
 
 impl Courier {
     /// `smtp_url`: `smtp://[user:pass@]host:port` (plain or STARTTLS with `?tls=required`) or
     /// `smtps://…` (TLS from the first byte).
-    pub fn new(smtp_url: Option<&str>, from: &str) -> Result<Self, String> {
+    pub fn new(smtp_url: Option<&str>, from: &str, sms_url: Option<&str>) -> Result<Self, String> {
         let smtp = match smtp_url {
             None => None,
             Some(url) => {
@@ -29,7 +86,25 @@ impl Courier {
                 Some((transport, from))
             }
         };
-        Ok(Self { smtp, attempts: 3 })
+        let sms = sms_url.map(SmsChannel::parse).transpose()?;
+        Ok(Self { smtp, sms, attempts: 3 })
+    }
+
+    async fn send_sms(&self, channel: &SmsChannel, m: &OutboxMessage) -> Result<(), String> {
+        let mut last = String::new();
+        for attempt in 0..self.attempts {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+            }
+            match channel.send_once(m).await {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(attempt = attempt + 1, error = %e, "SMS delivery failed");
+                    last = e;
+                }
+            }
+        }
+        Err(last)
     }
 
     async fn send_email(
@@ -69,6 +144,12 @@ impl Mailer for Courier {
             (Some((transport, from)), Medium::Email) => {
                 self.send_email(transport, from, m).await?;
                 tracing::debug!(pool = %m.pool_id, kind = %m.kind, "message sent");
+                Ok(Delivery::Sent)
+            }
+            (_, Medium::Sms) if self.sms.is_some() => {
+                let channel = self.sms.as_ref().expect("checked above");
+                self.send_sms(channel, m).await?;
+                tracing::debug!(pool = %m.pool_id, kind = %m.kind, "SMS sent");
                 Ok(Delivery::Sent)
             }
             _ => {

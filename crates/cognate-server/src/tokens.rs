@@ -181,6 +181,24 @@ pub fn mint(keys: &PoolKeys, grant: &TokenGrant, issuer: &str, rng: &dyn Rng) ->
         ("jti".into(), json!(ids::new_uuid(rng))),
     ]);
     let overrides = &grant.overrides;
+    // Groups come from the user's memberships unless PreTokenGeneration replaced them.
+    let (groups, roles, preferred) = match &overrides.groups {
+        Some(g) => (g.groups.clone(), g.roles.clone(), g.preferred_role.clone()),
+        None => (
+            grant.groups.iter().map(|g| g.name.clone()).collect(),
+            grant.groups.iter().filter_map(|g| g.role_arn.clone()).collect(),
+            cognate_core::group::preferred_role(&grant.groups).map(str::to_string),
+        ),
+    };
+    if !groups.is_empty() {
+        id.insert("cognito:groups".into(), json!(groups));
+    }
+    if !roles.is_empty() {
+        id.insert("cognito:roles".into(), json!(roles));
+    }
+    if let Some(role) = &preferred {
+        id.insert("cognito:preferred_role".into(), json!(role));
+    }
     let apply = |claims: &mut Map<String, Value>, add: &[(String, String)], suppress: &[String]| {
         for (name, value) in add {
             if let Ok(value) = serde_json::from_str::<Value>(value) {
@@ -212,6 +230,9 @@ pub fn mint(keys: &PoolKeys, grant: &TokenGrant, issuer: &str, rng: &dyn Rng) ->
         "username": user.username,
     });
     if let Value::Object(claims) = &mut access {
+        if !groups.is_empty() {
+            claims.insert("cognito:groups".into(), json!(groups));
+        }
         apply(claims, &overrides.access_add, &overrides.access_suppress);
         if scopes.is_empty() {
             claims.remove("scope");

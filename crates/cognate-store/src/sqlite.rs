@@ -9,9 +9,12 @@ use async_trait::async_trait;
 use cognate_core::client::{AppClient, ClientSettings};
 use cognate_core::error::StoreError;
 use cognate_core::filter::{FilterOp, UserFilter};
+use cognate_core::group::Group;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
-use cognate_core::ports::{alias_constraint, Confirmation, OutboxEntry, OutboxQuery, Revocation, SigningKey, Store};
+use cognate_core::ports::{
+    alias_constraint, AttributeChange, Confirmation, OutboxEntry, OutboxQuery, Revocation, SigningKey, Store,
+};
 use cognate_core::user::{
     AliasClaim, AliasKind, Attributes, AuthSession, Medium, NewUser, OutboxMessage, RefreshToken, SignInFailures,
     StoredCode, User, UserStatus, UserUpdate,
@@ -242,6 +245,21 @@ fn code_row(r: &Row<'_>) -> rusqlite::Result<StoredCode> {
         attribute: r.get(5)?,
         created: Timestamp(r.get(6)?),
         expires: Timestamp(r.get(7)?),
+        pending: r.get(8)?,
+    })
+}
+
+const GROUP_COLUMNS: &str = "pool_id, name, description, role_arn, precedence, created, modified";
+
+fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
+    Ok(Group {
+        pool_id: r.get(0)?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        role_arn: r.get(3)?,
+        precedence: r.get(4)?,
+        created: Timestamp(r.get(5)?),
+        modified: Timestamp(r.get(6)?),
     })
 }
 
@@ -329,6 +347,28 @@ fn insert_user(tx: &Connection, new: &NewUser, attributes: &str) -> Result<(), S
     Ok(())
 }
 
+fn insert_refresh(conn: &Connection, t: &RefreshToken) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO refresh_tokens
+           (token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            t.token_hash,
+            t.pool_id,
+            t.client_id,
+            t.sub,
+            t.origin_jti,
+            t.auth_time.0,
+            t.created.0,
+            t.expires.0,
+            t.revoked,
+            t.rotated.map(|r| r.0)
+        ],
+    )
+    .map_err(map_err)?;
+    Ok(())
+}
+
 fn insert_outbox(conn: &Connection, m: &OutboxMessage) -> Result<i64, StoreError> {
     conn.execute(
         "INSERT INTO outbox (pool_id, username, recipient, medium, kind, subject, body, created, status)
@@ -341,12 +381,12 @@ fn insert_outbox(conn: &Connection, m: &OutboxMessage) -> Result<i64, StoreError
 
 fn upsert_code(conn: &Connection, c: &StoredCode) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO codes (pool_id, sub, purpose, code_hash, salt, attribute, created, expires)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO codes (pool_id, sub, purpose, code_hash, salt, attribute, created, expires, pending)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (pool_id, sub, purpose) DO UPDATE SET
            code_hash = excluded.code_hash, salt = excluded.salt, attribute = excluded.attribute,
-           created = excluded.created, expires = excluded.expires",
-        params![c.pool_id, c.sub, c.purpose, c.code_hash, c.salt, c.attribute, c.created.0, c.expires.0],
+           created = excluded.created, expires = excluded.expires, pending = excluded.pending",
+        params![c.pool_id, c.sub, c.purpose, c.code_hash, c.salt, c.attribute, c.created.0, c.expires.0, c.pending],
     )
     .map_err(map_err)?;
     Ok(())
@@ -403,6 +443,8 @@ impl Store for SqliteStore {
             // Children first: the alias / code foreign keys point at users, users at pools.
             for sql in [
                 "DELETE FROM aliases WHERE pool_id = ?1",
+                "DELETE FROM group_members WHERE pool_id = ?1",
+                "DELETE FROM user_groups WHERE pool_id = ?1",
                 "DELETE FROM codes WHERE pool_id = ?1",
                 "DELETE FROM attempts WHERE pool_id = ?1",
                 "DELETE FROM refresh_tokens WHERE pool_id = ?1",
@@ -724,6 +766,203 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn insert_group(&self, group: &Group) -> Result<(), StoreError> {
+        let g = group.clone();
+        self.write(move |c| {
+            c.execute(
+                &format!("INSERT INTO user_groups ({GROUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                params![g.pool_id, g.name, g.description, g.role_arn, g.precedence, g.created.0, g.modified.0],
+            )
+            .map_err(|e| match map_err(e) {
+                StoreError::Conflict { constraint } if constraint.contains("user_groups") => {
+                    StoreError::Conflict { constraint: "group".into() }
+                }
+                other => other,
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_group(&self, pool_id: &str, name: &str) -> Result<Option<Group>, StoreError> {
+        let (pool, name) = (pool_id.to_string(), name.to_string());
+        self.point(move |c| {
+            c.prepare_cached(&format!("SELECT {GROUP_COLUMNS} FROM user_groups WHERE pool_id = ?1 AND name = ?2"))
+                .and_then(|mut s| s.query_row(params![pool, name], group_row).optional())
+                .map_err(map_err)
+        })
+        .await
+    }
+
+    async fn update_group(&self, group: &Group) -> Result<(), StoreError> {
+        let g = group.clone();
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE user_groups SET description = ?3, role_arn = ?4, precedence = ?5, modified = ?6
+                     WHERE pool_id = ?1 AND name = ?2",
+                    params![g.pool_id, g.name, g.description, g.role_arn, g.precedence, g.modified.0],
+                )
+                .map_err(map_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_group(&self, pool_id: &str, name: &str) -> Result<(), StoreError> {
+        let (pool, name) = (pool_id.to_string(), name.to_string());
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            tx.execute("DELETE FROM group_members WHERE pool_id = ?1 AND name = ?2", params![pool, name])
+                .map_err(map_err)?;
+            tx.execute("DELETE FROM user_groups WHERE pool_id = ?1 AND name = ?2", params![pool, name])
+                .map_err(map_err)?;
+            tx.commit().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn list_groups(&self, pool_id: &str, after: Option<&str>, limit: usize) -> Result<Vec<Group>, StoreError> {
+        let (pool, after) = (pool_id.to_string(), after.unwrap_or("").to_string());
+        self.read(move |c| {
+            let mut s = c
+                .prepare_cached(&format!(
+                    "SELECT {GROUP_COLUMNS} FROM user_groups WHERE pool_id = ?1 AND name > ?2 ORDER BY name LIMIT ?3"
+                ))
+                .map_err(map_err)?;
+            let rows = s.query_map(params![pool, after, limit as i64], group_row).map_err(map_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn add_to_group(&self, pool_id: &str, name: &str, sub: &str) -> Result<(), StoreError> {
+        let (pool, name, sub) = (pool_id.to_string(), name.to_string(), sub.to_string());
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO group_members (pool_id, name, sub) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+                params![pool, name, sub],
+            )
+            .map_err(|e| match map_err(e) {
+                // The group or the user went away meanwhile (foreign keys).
+                StoreError::Conflict { .. } => StoreError::NotFound,
+                other => other,
+            })?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn remove_from_group(&self, pool_id: &str, name: &str, sub: &str) -> Result<(), StoreError> {
+        let (pool, name, sub) = (pool_id.to_string(), name.to_string(), sub.to_string());
+        self.write(move |c| {
+            c.execute(
+                "DELETE FROM group_members WHERE pool_id = ?1 AND name = ?2 AND sub = ?3",
+                params![pool, name, sub],
+            )
+            .map_err(map_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_group_members(
+        &self,
+        pool_id: &str,
+        name: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<User>, StoreError> {
+        let (pool, name, after) = (pool_id.to_string(), name.to_string(), after.unwrap_or("").to_string());
+        self.read(move |c| {
+            let columns = USER_COLUMNS.split(", ").map(|col| format!("u.{col}")).collect::<Vec<_>>().join(", ");
+            let mut s = c
+                .prepare_cached(&format!(
+                    "SELECT {columns} FROM group_members m JOIN users u ON u.pool_id = m.pool_id AND u.sub = m.sub
+                     WHERE m.pool_id = ?1 AND m.name = ?2 AND m.sub > ?3 ORDER BY m.sub LIMIT ?4"
+                ))
+                .map_err(map_err)?;
+            let rows = s.query_map(params![pool, name, after, limit as i64], user_row).map_err(map_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn list_user_groups(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Group>, StoreError> {
+        let (pool, sub, after) = (pool_id.to_string(), sub.to_string(), after.unwrap_or("").to_string());
+        self.point(move |c| {
+            let columns = GROUP_COLUMNS.split(", ").map(|col| format!("g.{col}")).collect::<Vec<_>>().join(", ");
+            let mut s = c
+                .prepare_cached(&format!(
+                    "SELECT {columns} FROM group_members m JOIN user_groups g ON g.pool_id = m.pool_id AND g.name = m.name
+                     WHERE m.pool_id = ?1 AND m.sub = ?2 AND m.name > ?3 ORDER BY m.name LIMIT ?4"
+                ))
+                .map_err(map_err)?;
+            let rows = s.query_map(params![pool, sub, after, limit as i64], group_row).map_err(map_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(map_err)
+        })
+        .await
+    }
+
+    async fn change_attributes(&self, change: &AttributeChange) -> Result<Vec<i64>, StoreError> {
+        let ch = change.clone();
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            let attributes: Option<String> = tx
+                .query_row(
+                    "SELECT attributes FROM users WHERE pool_id = ?1 AND sub = ?2",
+                    params![ch.pool_id, ch.sub],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(map_err)?;
+            let Some(attributes) = attributes else { return Err(StoreError::NotFound) };
+            let mut attrs: Attributes = from_json(&attributes).map_err(map_err)?;
+            for name in &ch.remove {
+                attrs.remove(name);
+            }
+            attrs.extend(ch.set.iter().cloned());
+            for kind in &ch.releases {
+                tx.execute(
+                    "DELETE FROM aliases WHERE pool_id = ?1 AND sub = ?2 AND kind = ?3",
+                    params![ch.pool_id, ch.sub, kind_str(*kind)],
+                )
+                .map_err(map_err)?;
+            }
+            for claim in &ch.claims {
+                claim_alias(&tx, &ch.pool_id, &ch.sub, claim, ch.now)?;
+            }
+            tx.execute(
+                "UPDATE users SET attributes = ?3, modified = ?4 WHERE pool_id = ?1 AND sub = ?2",
+                params![ch.pool_id, ch.sub, to_json(&attrs)?, ch.now.0],
+            )
+            .map_err(map_err)?;
+            for purpose in &ch.spend_codes {
+                tx.execute(
+                    "DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3",
+                    params![ch.pool_id, ch.sub, purpose],
+                )
+                .map_err(map_err)?;
+            }
+            for code in &ch.codes {
+                upsert_code(&tx, code)?;
+            }
+            let ids = ch.messages.iter().map(|m| insert_outbox(&tx, m)).collect::<Result<Vec<_>, _>>()?;
+            tx.commit().map_err(map_err)?;
+            Ok(ids)
+        })
+        .await
+    }
+
     async fn replace_code(
         &self,
         code: &StoredCode,
@@ -745,7 +984,7 @@ impl Store for SqliteStore {
         let (pool, sub, purpose) = (pool_id.to_string(), sub.to_string(), purpose.to_string());
         self.point(move |c| {
             c.prepare_cached(
-                "SELECT pool_id, sub, purpose, code_hash, salt, attribute, created, expires FROM codes
+                "SELECT pool_id, sub, purpose, code_hash, salt, attribute, created, expires, pending FROM codes
                  WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3",
             )
             .and_then(|mut s| s.query_row(params![pool, sub, purpose], code_row).optional())
@@ -781,34 +1020,14 @@ impl Store for SqliteStore {
 
     async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError> {
         let t = token.clone();
-        self.write(move |c| {
-            c.execute(
-                "INSERT INTO refresh_tokens
-                   (token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    t.token_hash,
-                    t.pool_id,
-                    t.client_id,
-                    t.sub,
-                    t.origin_jti,
-                    t.auth_time.0,
-                    t.created.0,
-                    t.expires.0,
-                    t.revoked
-                ],
-            )
-            .map_err(map_err)?;
-            Ok(())
-        })
-        .await
+        self.write(move |c| insert_refresh(c, &t)).await
     }
 
     async fn get_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError> {
         let hash = token_hash.to_string();
         self.point(move |c| {
             c.prepare_cached(
-                "SELECT token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked
+                "SELECT token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated
                  FROM refresh_tokens WHERE token_hash = ?1",
             )
             .and_then(|mut s| {
@@ -823,6 +1042,7 @@ impl Store for SqliteStore {
                         created: Timestamp(r.get(6)?),
                         expires: Timestamp(r.get(7)?),
                         revoked: r.get(8)?,
+                        rotated: r.get::<_, Option<i64>>(9)?.map(Timestamp),
                     })
                 })
                 .optional()
@@ -894,6 +1114,21 @@ impl Store for SqliteStore {
                 )
                 .map_err(map_err)?;
             Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn rotate_refresh_token(&self, old_hash: &str, new: &RefreshToken, now: Timestamp) -> Result<(), StoreError> {
+        let (old, t) = (old_hash.to_string(), new.clone());
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            tx.execute(
+                "UPDATE refresh_tokens SET rotated = COALESCE(rotated, ?2) WHERE token_hash = ?1",
+                params![old, now.0],
+            )
+            .map_err(map_err)?;
+            insert_refresh(&tx, &t)?;
+            tx.commit().map_err(map_err)
         })
         .await
     }

@@ -66,6 +66,7 @@ fn code(pool_id: &str, sub: &str, hash: &str) -> StoredCode {
         code_hash: hash.into(),
         salt: "s".into(),
         attribute: Some("email".into()),
+        pending: None,
         created: Timestamp(1),
         expires: Timestamp(100),
     }
@@ -189,6 +190,7 @@ async fn story(store: &dyn Store) {
         sub: "s-carol".into(),
         origin_jti: "o".into(),
         revoked: false,
+        rotated: None,
         auth_time: Timestamp(3),
         created: Timestamp(3),
         expires: Timestamp(99),

@@ -4,7 +4,7 @@ use cognate_core::client::{unit_seconds, AppClient, ClientSettings};
 use cognate_core::DomainError;
 use serde_json::{json, Map, Value};
 
-use crate::input::{Input, WireResult};
+use crate::input::{validation_error, Input, WireResult};
 use crate::pool::timestamp;
 use crate::rules;
 
@@ -89,6 +89,7 @@ pub fn parse_settings(input: &Input) -> WireResult<ClientSettings> {
         write_attributes: input.opt_str_list("WriteAttributes", &rules::CLIENT_PERMISSION, usize::MAX)?,
         enable_token_revocation: input.opt_bool("EnableTokenRevocation")?.unwrap_or(true),
         auth_session_validity: input.opt_int("AuthSessionValidity", 3, 15)?.map(|v| v as u32),
+        refresh_token_rotation: None,
         passthrough: String::new(),
     };
     check_validity(
@@ -117,12 +118,25 @@ pub fn parse_settings(input: &Input) -> WireResult<ClientSettings> {
     input.opt_bool("AllowedOAuthFlowsUserPoolClient")?;
     input.opt_bool("EnablePropagateAdditionalUserContextData")?;
     input.expect_object("AnalyticsConfiguration")?;
-    input.expect_object("RefreshTokenRotation")?;
+    let rotation = match input.opt_object("RefreshTokenRotation")? {
+        Some(r) => {
+            let feature = r
+                .opt_enum("Feature", &["ENABLED", "DISABLED"])?
+                .ok_or_else(|| validation_error("refreshTokenRotation.feature", None, "Member must not be null"))?;
+            let grace = r.opt_int("RetryGracePeriodSeconds", 0, 60)?.unwrap_or(0) as u32;
+            (feature == "ENABLED").then_some(grace)
+        }
+        None => None,
+    };
     let mut passthrough = input.raw().clone();
     for typed in TYPED {
         passthrough.remove(*typed);
     }
-    Ok(ClientSettings { passthrough: Value::Object(passthrough).to_string(), ..settings })
+    Ok(ClientSettings {
+        passthrough: Value::Object(passthrough).to_string(),
+        refresh_token_rotation: rotation,
+        ..settings
+    })
 }
 
 /// `UserPoolClientType`.

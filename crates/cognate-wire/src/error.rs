@@ -42,6 +42,7 @@ pub fn aws_type(e: &DomainError) -> &'static str {
         DomainError::ResourceNotFound(_) => "ResourceNotFoundException",
         DomainError::UserNotFound(_) => "UserNotFoundException",
         DomainError::UsernameExists(_) => "UsernameExistsException",
+        DomainError::GroupExists(_) => "GroupExistsException",
         DomainError::AliasExists(_) => "AliasExistsException",
         DomainError::NotAuthorized(_) => "NotAuthorizedException",
         DomainError::UserNotConfirmed(_) => "UserNotConfirmedException",
@@ -54,6 +55,7 @@ pub fn aws_type(e: &DomainError) -> &'static str {
         DomainError::UnsupportedOperation(_) => "UnsupportedOperationException",
         DomainError::UnsupportedUserState(_) => "UnsupportedUserStateException",
         DomainError::UnsupportedTokenType(_) => "UnsupportedTokenTypeException",
+        DomainError::RefreshTokenReuse(_) => "RefreshTokenReuseException",
         DomainError::UserLambdaValidation(_) => "UserLambdaValidationException",
         DomainError::UnexpectedLambda(_) => "UnexpectedLambdaException",
         DomainError::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
@@ -72,6 +74,7 @@ pub fn http_status(e: &DomainError) -> u16 {
         | DomainError::ResourceNotFound(_)
         | DomainError::UserNotFound(_)
         | DomainError::UsernameExists(_)
+        | DomainError::GroupExists(_)
         | DomainError::AliasExists(_)
         | DomainError::NotAuthorized(_)
         | DomainError::UserNotConfirmed(_)
@@ -84,6 +87,7 @@ pub fn http_status(e: &DomainError) -> u16 {
         | DomainError::UnsupportedOperation(_)
         | DomainError::UnsupportedUserState(_)
         | DomainError::UnsupportedTokenType(_)
+        | DomainError::RefreshTokenReuse(_)
         | DomainError::UserLambdaValidation(_)
         | DomainError::UnexpectedLambda(_)
         | DomainError::InvalidLambdaResponse(_) => 400,
@@ -119,6 +123,7 @@ mod tests {
             (DomainError::ResourceNotFound(m()), "ResourceNotFoundException", 400),
             (DomainError::UserNotFound(m()), "UserNotFoundException", 400),
             (DomainError::UsernameExists(m()), "UsernameExistsException", 400),
+            (DomainError::GroupExists(m()), "GroupExistsException", 400),
             (DomainError::AliasExists(m()), "AliasExistsException", 400),
             (DomainError::NotAuthorized(m()), "NotAuthorizedException", 400),
             (DomainError::UserNotConfirmed(m()), "UserNotConfirmedException", 400),
@@ -131,6 +136,7 @@ mod tests {
             (DomainError::UnsupportedOperation(m()), "UnsupportedOperationException", 400),
             (DomainError::UnsupportedUserState(m()), "UnsupportedUserStateException", 400),
             (DomainError::UnsupportedTokenType(m()), "UnsupportedTokenTypeException", 400),
+            (DomainError::RefreshTokenReuse(m()), "RefreshTokenReuseException", 400),
             (DomainError::UserLambdaValidation(m()), "UserLambdaValidationException", 400),
             (DomainError::UnexpectedLambda(m()), "UnexpectedLambdaException", 400),
             (DomainError::InvalidLambdaResponse(m()), "InvalidLambdaResponseException", 400),

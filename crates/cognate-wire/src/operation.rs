@@ -54,6 +54,22 @@ operations!(
     ChangePassword,
     GlobalSignOut,
     RevokeToken,
+    UpdateUserAttributes,
+    AdminUpdateUserAttributes,
+    DeleteUserAttributes,
+    AdminDeleteUserAttributes,
+    GetUserAttributeVerificationCode,
+    VerifyUserAttribute,
+    CreateGroup,
+    GetGroup,
+    ListGroups,
+    UpdateGroup,
+    DeleteGroup,
+    AdminAddUserToGroup,
+    AdminRemoveUserFromGroup,
+    ListUsersInGroup,
+    AdminListGroupsForUser,
+    GetTokensFromRefreshToken,
 );
 
 /// What a target header names.
@@ -88,8 +104,8 @@ mod tests {
     fn parses_targets() {
         assert_eq!(parse_target("AWSCognitoIdentityProviderService.SignUp"), Target::Known(Operation::SignUp));
         assert_eq!(
-            parse_target("AWSCognitoIdentityProviderService.AdminAddUserToGroup"),
-            Target::NotImplemented("AdminAddUserToGroup".into())
+            parse_target("AWSCognitoIdentityProviderService.AdminListDevices"),
+            Target::NotImplemented("AdminListDevices".into())
         );
         assert_eq!(parse_target("AWSCognitoIdentityProviderService.Nope"), Target::Unknown("Nope".into()));
         assert_eq!(parse_target("Other.SignUp"), Target::Unknown("Other.SignUp".into()));

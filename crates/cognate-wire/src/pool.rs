@@ -182,8 +182,11 @@ pub fn parse_settings(input: &Input) -> WireResult<PoolSettings> {
     s.mfa_configuration =
         input.opt_enum("MfaConfiguration", &["OFF", "ON", "OPTIONAL"])?.unwrap_or_else(|| "OFF".into());
     input.opt_enum("UserPoolTier", &["LITE", "ESSENTIALS", "PLUS"])?;
+    if let Some(u) = input.opt_object("UserAttributeUpdateSettings")? {
+        s.verify_before_update =
+            alias_kinds(&u, "AttributesRequireVerificationBeforeUpdate", &["phone_number", "email"])?;
+    }
     for object in [
-        "UserAttributeUpdateSettings",
         "DeviceConfiguration",
         "EmailConfiguration",
         "SmsConfiguration",

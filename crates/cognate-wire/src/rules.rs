@@ -92,6 +92,8 @@ rule!(
     r"[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*\{##[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*##\}[\p{L}\p{M}\p{S}\p{N}\p{P}\s*]*",
     false
 );
+rule!(GROUP_NAME, 1, 128, USERNAME_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+", false);
+rule!(GROUP_DESCRIPTION, 0, 2048);
 rule!(EMAIL_SUBJECT, 1, 140, EMAIL_SUBJECT_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+", false);
 rule!(
     ARN,

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use cognate_core::triggers::{Invocation, MigratedUser, TokenOverrides, TriggerKind, TriggerResponse};
+use cognate_core::triggers::{
+    GroupConfiguration, Invocation, MigratedUser, TokenOverrides, TriggerKind, TriggerResponse,
+};
 use serde_json::{json, Map, Value};
 
 fn string_map(map: &BTreeMap<String, String>) -> Value {
@@ -48,9 +50,10 @@ pub fn event_json(inv: &Invocation) -> Value {
             request.insert("clientMetadata".into(), optional_map(&r.client_metadata));
         }
         TriggerKind::PreTokenGeneration => {
+            let g = r.group_configuration.clone().unwrap_or_default();
             request.insert(
                 "groupConfiguration".into(),
-                json!({ "groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": null }),
+                json!({ "groupsToOverride": g.groups, "iamRolesToOverride": g.roles, "preferredRole": g.preferred_role }),
             );
             request.insert("clientMetadata".into(), optional_map(&r.client_metadata));
             if inv.version != "1" {
@@ -59,6 +62,30 @@ pub fn event_json(inv: &Invocation) -> Value {
             } else {
                 response.insert("claimsOverrideDetails".into(), Value::Null);
             }
+        }
+        TriggerKind::DefineAuthChallenge => {
+            request.insert("session".into(), session_json(r));
+            request.insert("clientMetadata".into(), optional_map(&r.client_metadata));
+            request.insert("userNotFound".into(), json!(r.user_not_found.unwrap_or(false)));
+            response.insert("challengeName".into(), Value::Null);
+            response.insert("issueTokens".into(), Value::Null);
+            response.insert("failAuthentication".into(), Value::Null);
+        }
+        TriggerKind::CreateAuthChallenge => {
+            request.insert("challengeName".into(), json!(r.challenge_name));
+            request.insert("session".into(), session_json(r));
+            request.insert("clientMetadata".into(), optional_map(&r.client_metadata));
+            request.insert("userNotFound".into(), json!(r.user_not_found.unwrap_or(false)));
+            response.insert("publicChallengeParameters".into(), Value::Null);
+            response.insert("privateChallengeParameters".into(), Value::Null);
+            response.insert("challengeMetadata".into(), Value::Null);
+        }
+        TriggerKind::VerifyAuthChallengeResponse => {
+            request.insert("privateChallengeParameters".into(), optional_map(&r.private_challenge_parameters));
+            request.insert("challengeAnswer".into(), json!(r.challenge_answer));
+            request.insert("clientMetadata".into(), optional_map(&r.client_metadata));
+            request.insert("userNotFound".into(), json!(r.user_not_found.unwrap_or(false)));
+            response.insert("answerCorrect".into(), Value::Null);
         }
         TriggerKind::UserMigration => {
             request.remove("userAttributes");
@@ -84,6 +111,22 @@ pub fn event_json(inv: &Invocation) -> Value {
         "request": request,
         "response": response,
     })
+}
+
+fn session_json(r: &cognate_core::triggers::TriggerRequest) -> Value {
+    let entries: Vec<Value> = r
+        .session
+        .iter()
+        .flatten()
+        .map(|c| {
+            json!({
+                "challengeName": c.challenge_name,
+                "challengeResult": c.challenge_result,
+                "challengeMetadata": c.challenge_metadata,
+            })
+        })
+        .collect();
+    Value::Array(entries)
 }
 
 /// Claims no function may add, change or remove (Cognito's list, plus the access token's
@@ -143,6 +186,19 @@ fn object<'a>(v: Option<&'a Value>, name: &str) -> Result<Option<&'a Map<String,
     }
 }
 
+/// A map of strings; numbers and booleans are taken as their text, as Lambda runtimes
+/// serialize them.
+fn string_values(v: Option<&Value>, name: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let Some(map) = object(v, name)? else { return Ok(Default::default()) };
+    map.iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k.clone(), s.clone())),
+            Value::Number(_) | Value::Bool(_) => Ok((k.clone(), v.to_string())),
+            _ => Err(invalid(&format!("{name} must map names to strings"))),
+        })
+        .collect()
+}
+
 fn strings(v: Option<&Value>, name: &str) -> Result<Vec<String>, String> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
@@ -173,14 +229,25 @@ fn suppress(v: Option<&Value>) -> Result<Vec<String>, String> {
     Ok(strings(v, "claimsToSuppress")?.into_iter().filter(|c| !PROTECTED_CLAIMS.contains(&c.as_str())).collect())
 }
 
+fn group_override(details: &Map<String, Value>) -> Result<Option<GroupConfiguration>, String> {
+    let Some(g) = object(details.get("groupOverrideDetails"), "groupOverrideDetails")? else { return Ok(None) };
+    Ok(Some(GroupConfiguration {
+        groups: strings(g.get("groupsToOverride"), "groupsToOverride")?,
+        roles: strings(g.get("iamRolesToOverride"), "iamRolesToOverride")?,
+        preferred_role: text(g, "preferredRole")?,
+    }))
+}
+
 fn token_overrides(inv: &Invocation, response: &Map<String, Value>) -> Result<TokenOverrides, String> {
     let mut o = TokenOverrides::default();
     if inv.version == "1" {
         if let Some(d) = object(response.get("claimsOverrideDetails"), "claimsOverrideDetails")? {
             o.id_add = claims(d.get("claimsToAddOrOverride"), false)?;
             o.id_suppress = suppress(d.get("claimsToSuppress"))?;
+            o.groups = group_override(d)?;
         }
     } else if let Some(d) = object(response.get("claimsAndScopeOverrideDetails"), "claimsAndScopeOverrideDetails")? {
+        o.groups = group_override(d)?;
         if let Some(id) = object(d.get("idTokenGeneration"), "idTokenGeneration")? {
             o.id_add = claims(id.get("claimsToAddOrOverride"), true)?;
             o.id_suppress = suppress(id.get("claimsToSuppress"))?;
@@ -239,6 +306,19 @@ pub fn parse_response(inv: &Invocation, output: &[u8]) -> Result<TriggerResponse
         }
         TriggerKind::PreTokenGeneration => out.token_overrides = token_overrides(inv, response)?,
         TriggerKind::UserMigration => out.migration = migration(response)?,
+        TriggerKind::DefineAuthChallenge => {
+            out.challenge_name = text(response, "challengeName")?;
+            out.issue_tokens = flag(response, "issueTokens")?;
+            out.fail_authentication = flag(response, "failAuthentication")?;
+        }
+        TriggerKind::CreateAuthChallenge => {
+            out.public_challenge_parameters =
+                string_values(response.get("publicChallengeParameters"), "publicChallengeParameters")?;
+            out.private_challenge_parameters =
+                string_values(response.get("privateChallengeParameters"), "privateChallengeParameters")?;
+            out.challenge_metadata = text(response, "challengeMetadata")?;
+        }
+        TriggerKind::VerifyAuthChallengeResponse => out.answer_correct = flag(response, "answerCorrect")?,
         TriggerKind::PostConfirmation | TriggerKind::PreAuthentication | TriggerKind::PostAuthentication => {}
     }
     Ok(out)

@@ -45,3 +45,23 @@ pub fn admin_get_user_json(user: &User) -> Value {
 pub fn code_delivery_json(d: &CodeDelivery) -> Value {
     json!({ "Destination": d.destination, "DeliveryMedium": d.medium.as_str(), "AttributeName": d.attribute })
 }
+
+/// `GroupType`.
+pub fn group_json(g: &cognate_core::group::Group) -> Value {
+    let mut out = json!({
+        "GroupName": g.name,
+        "UserPoolId": g.pool_id,
+        "LastModifiedDate": timestamp(g.modified),
+        "CreationDate": timestamp(g.created),
+    });
+    if let Some(d) = &g.description {
+        out["Description"] = json!(d);
+    }
+    if let Some(r) = &g.role_arn {
+        out["RoleArn"] = json!(r);
+    }
+    if let Some(p) = g.precedence {
+        out["Precedence"] = json!(p);
+    }
+    out
+}

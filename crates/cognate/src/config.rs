@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// kept in the outbox.
     #[arg(long, env = "COGNATE_SMTP_URL", value_name = "URL")]
     pub smtp_url: Option<String>,
+    /// Send SMS through this endpoint: http(s)://… receives JSON {to, message, pool_id, username,
+    /// kind}; sns+http(s)://… receives an SNS Publish call. Without it SMS are logged and kept in
+    /// the outbox.
+    #[arg(long, env = "COGNATE_SMS_URL", value_name = "URL")]
+    pub sms_url: Option<String>,
     /// Sender address of emails. [default: no-reply@cognate.local]
     #[arg(long, env = "COGNATE_EMAIL_FROM", value_name = "ADDR")]
     pub email_from: Option<String>,
@@ -53,6 +58,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     in_memory: Option<bool>,
     smtp_url: Option<String>,
+    sms_url: Option<String>,
     email_from: Option<String>,
     lambda_endpoint: Option<String>,
     region: Option<String>,
@@ -183,6 +189,7 @@ pub struct Settings {
     /// `None` for an in-memory database.
     pub data_dir: Option<PathBuf>,
     pub smtp_url: Option<String>,
+    pub sms_url: Option<String>,
     pub email_from: String,
     pub lambda_endpoint: Option<String>,
     pub region: String,
@@ -252,6 +259,7 @@ impl Settings {
             listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:9229".into()),
             data_dir,
             smtp_url: args.smtp_url.or(file.smtp_url),
+            sms_url: args.sms_url.or(file.sms_url),
             email_from: args.email_from.or(file.email_from).unwrap_or_else(|| "no-reply@cognate.local".into()),
             lambda_endpoint: args.lambda_endpoint.or(file.lambda_endpoint),
             region: args.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),

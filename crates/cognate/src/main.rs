@@ -78,7 +78,8 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
     if cost.memory_kib < 19_456 || cost.iterations < 2 {
         tracing::warn!(?cost, "password hashing is below OWASP's minimum: fine for tests, not for production");
     }
-    let courier = Courier::new(settings.smtp_url.as_deref(), &settings.email_from).map_err(anyhow::Error::msg)?;
+    let courier = Courier::new(settings.smtp_url.as_deref(), &settings.email_from, settings.sms_url.as_deref())
+        .map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;

@@ -67,10 +67,19 @@ pub struct TokenGrant {
     pub now: Timestamp,
     /// Claims a PreTokenGeneration function added or suppressed.
     pub overrides: TokenOverrides,
+    /// The user's groups, in token order (`cognito:groups`, `cognito:preferred_role`).
+    pub groups: Vec<crate::group::Group>,
 }
 
 pub fn hash_refresh_token(token: &str) -> String {
     base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
+/// PreTokenGeneration's source after a sign-in (NEW_PASSWORD_REQUIRED has its own).
+pub(crate) const TOKEN_SOURCE: &str = "TokenGeneration_Authentication";
+
+fn invalid_refresh() -> DomainError {
+    DomainError::not_authorized("Invalid Refresh Token")
 }
 
 pub(crate) fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
@@ -113,6 +122,7 @@ impl Cognate {
                 .refresh(client, pool, &req.parameters, req.client_metadata)
                 .await
                 .map(|g| AuthOutcome::Tokens(Box::new(g))),
+            "CUSTOM_AUTH" => self.custom_start(client, pool, &req.parameters, req.client_metadata).await,
             "USER_SRP_AUTH" => self.srp_start(client, pool, &req.parameters).await,
             _ => Err(DomainError::UnsupportedOperation(format!("The {flow} flow is not supported by cognate yet."))),
         }
@@ -159,7 +169,7 @@ impl Cognate {
                 None => return Err(DomainError::user_not_found()),
             },
         };
-        self.finish_sign_in(client, pool, user, client_metadata).await
+        self.finish_sign_in(client, pool, user, client_metadata, TOKEN_SOURCE).await
     }
 
     /// Cognito passes InitiateAuth's ClientMetadata as the validation data here.
@@ -189,6 +199,7 @@ impl Cognate {
         pool: UserPool,
         user: User,
         client_metadata: Metadata,
+        token_source: &str,
     ) -> Result<AuthOutcome> {
         let client_id = client.client_id.clone();
         match user.status {
@@ -221,16 +232,15 @@ impl Cognate {
         };
         let source = "PostAuthentication_Authentication";
         self.trigger(&pool, TriggerKind::PostAuthentication, source, &user.username, Some(&client_id), request).await?;
-        let overrides =
-            self.token_overrides(&pool, &user, &client_id, "TokenGeneration_Authentication", client_metadata).await?;
+        let groups = self.token_groups(&user).await?;
+        let overrides = self.token_overrides(&pool, &user, &client_id, token_source, client_metadata, &groups).await?;
         let now = self.clock.now();
         let origin_jti = ids::new_uuid(self.rng.as_ref());
-        let mut raw = [0u8; 48];
-        self.rng.fill(&mut raw);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+        let token = self.new_refresh_value();
         let record = RefreshToken {
             token_hash: hash_refresh_token(&token),
             revoked: false,
+            rotated: None,
             pool_id: pool.id.clone(),
             client_id: client.client_id.clone(),
             sub: user.sub.clone(),
@@ -249,6 +259,7 @@ impl Cognate {
             refresh_token: Some(token),
             now,
             overrides,
+            groups,
         })))
     }
 
@@ -259,17 +270,14 @@ impl Cognate {
         params: &BTreeMap<String, String>,
         client_metadata: Metadata,
     ) -> Result<TokenGrant> {
+        if client.settings.refresh_token_rotation.is_some() {
+            return Err(DomainError::invalid(
+                "Refresh token rotation is enabled for this app client: use GetTokensFromRefreshToken.",
+            ));
+        }
         let token = param(params, "REFRESH_TOKEN")?;
-        let invalid = || DomainError::not_authorized("Invalid Refresh Token");
-        let record = self.store.get_refresh_token(&hash_refresh_token(token)).await?.ok_or_else(invalid)?;
-        let now = self.clock.now();
-        if record.client_id != client.client_id || record.pool_id != pool.id || now >= record.expires {
-            return Err(invalid());
-        }
-        if record.revoked {
-            return Err(DomainError::not_authorized("Refresh Token has been revoked"));
-        }
-        let user = self.store.get_user_by_sub(&pool.id, &record.sub).await?.ok_or_else(invalid)?;
+        let record = self.live_refresh_token(&client, &pool, token).await?;
+        let user = self.store.get_user_by_sub(&pool.id, &record.sub).await?.ok_or_else(invalid_refresh)?;
         if let Some(secret) = &client.secret {
             // Clients hash over the real username, the sub or what the user typed.
             let presented = params.get("SECRET_HASH").map(String::as_str);
@@ -287,21 +295,102 @@ impl Cognate {
                 }
             }
         }
+        self.refreshed(client, pool, record, user, client_metadata, false).await
+    }
+
+    /// GetTokensFromRefreshToken: a refresh that also rotates the refresh token when the
+    /// client asks for rotation.
+    pub async fn get_tokens_from_refresh_token(
+        &self,
+        client_id: &str,
+        client_secret: Option<&str>,
+        token: &str,
+        client_metadata: Metadata,
+    ) -> Result<TokenGrant> {
+        let (client, pool) = self.client_and_pool(client_id).await?;
+        if let Some(secret) = &client.secret {
+            use subtle::ConstantTimeEq;
+            if !bool::from(secret.as_bytes().ct_eq(client_secret.unwrap_or("").as_bytes())) {
+                return Err(DomainError::not_authorized(format!(
+                    "Client {client_id} is configured with secret but the secret was not received or is incorrect"
+                )));
+            }
+        }
+        let record = self.live_refresh_token(&client, &pool, token).await?;
+        let user = self.store.get_user_by_sub(&pool.id, &record.sub).await?.ok_or_else(invalid_refresh)?;
+        let rotate = client.settings.refresh_token_rotation.is_some();
+        self.refreshed(client, pool, record, user, client_metadata, rotate).await
+    }
+
+    /// The stored record of a refresh token this client may use now.
+    async fn live_refresh_token(&self, client: &AppClient, pool: &UserPool, token: &str) -> Result<RefreshToken> {
+        let record = self.store.get_refresh_token(&hash_refresh_token(token)).await?.ok_or_else(invalid_refresh)?;
+        let now = self.clock.now();
+        if record.client_id != client.client_id || record.pool_id != pool.id || now >= record.expires {
+            return Err(invalid_refresh());
+        }
+        if record.revoked {
+            return Err(DomainError::not_authorized("Refresh Token has been revoked"));
+        }
+        if let Some(rotated) = record.rotated {
+            let grace = u64::from(client.settings.refresh_token_rotation.unwrap_or(0));
+            if now >= rotated.plus(std::time::Duration::from_secs(grace)) {
+                return Err(DomainError::RefreshTokenReuse(
+                    "Refresh Token has been rotated and can no longer be used".into(),
+                ));
+            }
+        }
+        Ok(record)
+    }
+
+    async fn refreshed(
+        &self,
+        client: AppClient,
+        pool: UserPool,
+        record: RefreshToken,
+        user: User,
+        client_metadata: Metadata,
+        rotate: bool,
+    ) -> Result<TokenGrant> {
         if !user.enabled {
             return Err(DomainError::not_authorized("User is disabled."));
         }
+        let now = self.clock.now();
         let source = "TokenGeneration_RefreshTokens";
-        let overrides = self.token_overrides(&pool, &user, &client.client_id, source, client_metadata).await?;
+        let groups = self.token_groups(&user).await?;
+        let overrides = self.token_overrides(&pool, &user, &client.client_id, source, client_metadata, &groups).await?;
+        let refresh_token = if rotate {
+            // Same sign-in, same expiry: rotation does not extend a session.
+            let value = self.new_refresh_value();
+            let next = RefreshToken {
+                token_hash: hash_refresh_token(&value),
+                revoked: false,
+                rotated: None,
+                created: now,
+                ..record.clone()
+            };
+            self.store.rotate_refresh_token(&record.token_hash, &next, now).await?;
+            Some(value)
+        } else {
+            None
+        };
         Ok(TokenGrant {
             pool,
             client,
             user,
             auth_time: record.auth_time,
             origin_jti: record.origin_jti,
-            refresh_token: None,
+            refresh_token,
             now,
             overrides,
+            groups,
         })
+    }
+
+    fn new_refresh_value(&self) -> String {
+        let mut raw = [0u8; 48];
+        self.rng.fill(&mut raw);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
     }
 
     async fn token_overrides(
@@ -311,11 +400,17 @@ impl Cognate {
         client_id: &str,
         source: &str,
         client_metadata: Metadata,
+        groups: &[crate::group::Group],
     ) -> Result<TokenOverrides> {
         let request = TriggerRequest {
             user_attributes: event_attributes(user),
             client_metadata,
             scopes: Some(vec![ACCESS_SCOPE.to_string()]),
+            group_configuration: Some(crate::triggers::GroupConfiguration {
+                groups: groups.iter().map(|g| g.name.clone()).collect(),
+                roles: groups.iter().filter_map(|g| g.role_arn.clone()).collect(),
+                preferred_role: crate::group::preferred_role(groups).map(str::to_string),
+            }),
             ..Default::default()
         };
         let answer = self

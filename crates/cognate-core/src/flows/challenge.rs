@@ -53,7 +53,7 @@ fn expired_session() -> DomainError {
 
 impl Cognate {
     /// Stores the state of the next step and returns the string the client will present.
-    async fn open_session(
+    pub(crate) async fn open_session(
         &self,
         client: &AppClient,
         pool: &UserPool,
@@ -81,7 +81,7 @@ impl Cognate {
     }
 
     /// Finds the session behind `token` for this client and challenge.
-    async fn session(&self, client: &AppClient, token: &str, challenge: &str) -> Result<AuthSession> {
+    pub(crate) async fn session(&self, client: &AppClient, token: &str, challenge: &str) -> Result<AuthSession> {
         let session = self.store.get_auth_session(&hash_refresh_token(token)).await?.ok_or_else(invalid_session)?;
         if session.client_id != client.client_id || session.challenge != challenge {
             return Err(invalid_session());
@@ -193,6 +193,10 @@ impl Cognate {
                 let session = req.session.as_deref().filter(|s| !s.is_empty()).ok_or_else(invalid_session)?;
                 self.new_password(client, pool, session, &req.responses, req.client_metadata).await
             }
+            "CUSTOM_CHALLENGE" => {
+                let session = req.session.as_deref().filter(|s| !s.is_empty()).ok_or_else(invalid_session)?;
+                self.custom_answer(client, pool, session, &req.responses, req.client_metadata).await
+            }
             other => Err(DomainError::UnsupportedOperation(format!(
                 "The {other} challenge is not supported by cognate yet."
             ))),
@@ -238,7 +242,7 @@ impl Cognate {
             return Err(DomainError::not_authorized("User is disabled."));
         }
         self.clear_failures(&pool, &user).await?;
-        self.finish_sign_in(client, pool, user, client_metadata).await
+        self.finish_sign_in(client, pool, user, client_metadata, super::auth::TOKEN_SOURCE).await
     }
 
     /// The challenge for a user holding a temporary password.
@@ -312,7 +316,7 @@ impl Cognate {
             user.attributes = merged;
         }
         user.status = UserStatus::Confirmed;
-        self.finish_sign_in(client, pool, user, client_metadata).await
+        self.finish_sign_in(client, pool, user, client_metadata, "TokenGeneration_NewPasswordChallenge").await
     }
 }
 

@@ -4,9 +4,12 @@
 mod admin;
 mod auth;
 mod challenge;
+mod custom;
+mod groups;
 mod hooks;
 mod lockout;
 mod pools;
+mod profile;
 mod recovery;
 mod signout;
 mod signup;
@@ -23,7 +26,9 @@ use std::time::Duration;
 pub use admin::{AdminCreateUserRequest, MessageAction};
 pub use auth::{AuthOutcome, AuthRequest, Challenge, TokenGrant, ACCESS_SCOPE};
 pub use challenge::RespondRequest;
+pub use groups::{GroupChanges, Page};
 pub use pools::{ClientChanges, ListPage};
+pub use profile::Editor;
 pub use signup::{CodeDelivery, SignUpRequest, SignUpResult};
 pub use users::UserPage;
 

@@ -33,7 +33,7 @@ fn expired() -> DomainError {
 
 /// What ForgotPassword answers for a user it will not reveal: a destination shaped like a
 /// real one, derived from what the caller typed.
-fn simulated_delivery(typed: &str) -> CodeDelivery {
+pub(crate) fn simulated_delivery(typed: &str) -> CodeDelivery {
     if crate::attributes::is_phone(typed) {
         return delivery_details(AliasKind::PhoneNumber, Medium::Sms, typed);
     }

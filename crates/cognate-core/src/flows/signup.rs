@@ -483,7 +483,12 @@ impl Cognate {
     ) -> Result<CodeDelivery> {
         let (client, pool) = self.client_and_pool(client_id).await?;
         Self::check_secret_hash(&client, secret_hash, &[username])?;
-        let user = self.user_for_code(&pool, username).await?;
+        let hide = client.settings.prevents_user_existence_errors();
+        let user = match self.find_user(&pool, username).await? {
+            Some(user) if user.enabled || !hide => user,
+            _ if hide => return Ok(super::recovery::simulated_delivery(username)),
+            _ => return Err(DomainError::UserNotFound("Username/client id combination not found.".into())),
+        };
         if user.status != UserStatus::Unconfirmed {
             return Err(DomainError::invalid("User is already confirmed."));
         }

@@ -73,6 +73,21 @@ pub async fn respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input, admin: bool
     outcome_json(ctx, outcome).await
 }
 
+pub async fn get_tokens_from_refresh_token(ctx: &Ctx<'_>, input: &Input) -> OpResult {
+    let token = input.req_str("RefreshToken", &rules::TOKEN)?;
+    let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
+    let secret = input.opt_str("ClientSecret", &rules::ANY)?;
+    let metadata = input.opt_string_map("ClientMetadata")?;
+    input.opt_str("DeviceKey", &rules::ANY)?;
+    let grant =
+        ctx.state.cognate.get_tokens_from_refresh_token(&client_id, secret.as_deref(), &token, metadata).await?;
+    let mut out = outcome_json(ctx, AuthOutcome::Tokens(Box::new(grant))).await?;
+    if let Some(map) = out.as_object_mut() {
+        map.remove("ChallengeParameters");
+    }
+    Ok(out)
+}
+
 async fn outcome_json(ctx: &Ctx<'_>, outcome: AuthOutcome) -> OpResult {
     match outcome {
         AuthOutcome::Challenge(c) => Ok(challenge_json(c)),

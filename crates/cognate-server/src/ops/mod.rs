@@ -2,8 +2,10 @@
 
 mod admin;
 mod auth;
+mod groups;
 mod passwords;
 mod pools;
+mod profile;
 mod signup;
 mod users;
 
@@ -56,17 +58,38 @@ pub async fn dispatch(op: Operation, ctx: &Ctx<'_>, input: &Input) -> OpResult {
         Operation::ChangePassword => passwords::change_password(ctx, input).await,
         Operation::GlobalSignOut => passwords::global_sign_out(ctx, input).await,
         Operation::RevokeToken => passwords::revoke_token(ctx, input).await,
+        Operation::UpdateUserAttributes => profile::update_user_attributes(ctx, input).await,
+        Operation::AdminUpdateUserAttributes => profile::admin_update_user_attributes(ctx, input).await,
+        Operation::DeleteUserAttributes => profile::delete_user_attributes(ctx, input).await,
+        Operation::AdminDeleteUserAttributes => profile::admin_delete_user_attributes(ctx, input).await,
+        Operation::GetUserAttributeVerificationCode => profile::get_user_attribute_verification_code(ctx, input).await,
+        Operation::VerifyUserAttribute => profile::verify_user_attribute(ctx, input).await,
+        Operation::GetTokensFromRefreshToken => auth::get_tokens_from_refresh_token(ctx, input).await,
+        Operation::CreateGroup => groups::create_group(ctx, input).await,
+        Operation::GetGroup => groups::get_group(ctx, input).await,
+        Operation::ListGroups => groups::list_groups(ctx, input).await,
+        Operation::UpdateGroup => groups::update_group(ctx, input).await,
+        Operation::DeleteGroup => groups::delete_group(ctx, input).await,
+        Operation::AdminAddUserToGroup => groups::admin_add_user_to_group(ctx, input, true).await,
+        Operation::AdminRemoveUserFromGroup => groups::admin_add_user_to_group(ctx, input, false).await,
+        Operation::ListUsersInGroup => groups::list_users_in_group(ctx, input).await,
+        Operation::AdminListGroupsForUser => groups::admin_list_groups_for_user(ctx, input).await,
     }
 }
 
 /// The user an `AccessToken` member names: signature and expiry checked, and the sign-in
 /// it came from not revoked.
 pub async fn access_user(ctx: &Ctx<'_>, input: &Input) -> Result<cognate_core::user::User, ApiError> {
+    Ok(access(ctx, input).await?.0)
+}
+
+/// [`access_user`] and the app client the token was issued to.
+pub async fn access(ctx: &Ctx<'_>, input: &Input) -> Result<(cognate_core::user::User, Option<String>), ApiError> {
     let token = input.req_str("AccessToken", &cognate_wire::rules::TOKEN)?;
     let verified = crate::tokens::verify_access_token(ctx.state, &token).await?;
     let sub = verified.str("sub").unwrap_or_default();
     let user = ctx.state.cognate.token_user(&verified.pool_id, sub, verified.str("origin_jti")).await?;
-    Ok(user)
+    Ok((user, verified.str("client_id").map(str::to_string)))
 }
 
 /// Pagination tokens are opaque to clients: the last key, base64url-encoded.
