@@ -364,7 +364,9 @@ impl Store for MemStore {
         if let Some(e) = u.enabled {
             user.enabled = e;
         }
-        user.modified = now;
+        if u.password_hash.is_some() || u.status.is_some() || u.enabled.is_some() {
+            user.modified = now;
+        }
         Ok(())
     }
     async fn insert_group(&self, group: &Group) -> Result<(), StoreError> {

@@ -201,7 +201,8 @@ pub struct RefreshToken {
     pub expires: Timestamp,
 }
 
-/// A change to a user's password, status or enabled flag; `None` leaves a column alone.
+/// A change to a user's password, status or enabled flag; `None` leaves a column alone. A
+/// change of the SRP verifier alone does not count as a modification of the user.
 #[derive(Debug, Clone, Default)]
 pub struct UserUpdate {
     pub password_hash: Option<String>,

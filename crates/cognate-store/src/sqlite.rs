@@ -1071,7 +1071,7 @@ impl Store for SqliteStore {
                        password_set = CASE WHEN ?3 THEN ?10 ELSE password_set END,
                        status = COALESCE(?7, status),
                        enabled = COALESCE(?8, enabled),
-                       modified = ?10
+                       modified = CASE WHEN ?3 OR ?7 IS NOT NULL OR ?8 IS NOT NULL THEN ?10 ELSE modified END
                      WHERE pool_id = ?1 AND sub = ?2 AND (?9 IS NULL OR status = ?9)",
                     params![
                         pool,

@@ -157,6 +157,7 @@ impl Cognate {
                     return Err(DomainError::incorrect_credentials());
                 }
                 self.clear_failures(&pool, &user).await?;
+                self.ensure_verifier(&pool, &user, password).await?;
                 user
             }
             None => match self.migrate_user(&pool, &client_id, username, password, &client_metadata).await? {

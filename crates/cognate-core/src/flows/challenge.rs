@@ -121,13 +121,7 @@ impl Cognate {
                 if user.status == UserStatus::Unconfirmed {
                     return Err(DomainError::UserNotConfirmed("User is not confirmed.".into()));
                 }
-                let stored = user
-                    .srp_verifier
-                    .as_deref()
-                    .and_then(|s| self.sealer.open(s))
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .and_then(|s| Verifier::decode(&s));
-                match stored {
+                match self.open_verifier(user) {
                     Some(v) => (user.username.clone(), v),
                     // No verifier (a password set before cognate kept them): the claim cannot
                     // succeed; the user signs in with USER_PASSWORD_AUTH once to get one.
@@ -161,6 +155,30 @@ impl Cognate {
             session: Some(block),
             ..Default::default()
         }))
+    }
+
+    /// Opens the user's sealed SRP verifier; `None` when there is none or the key changed.
+    pub(crate) fn open_verifier(&self, user: &User) -> Option<Verifier> {
+        let sealed = user.srp_verifier.as_deref()?;
+        let plain = String::from_utf8(self.sealer.open(sealed)?).ok()?;
+        Verifier::decode(&plain)
+    }
+
+    /// After a successful password sign-in, gives users without a readable verifier (set
+    /// before cognate kept them, imported, or sealed under a lost key) a fresh one, so SRP
+    /// works for them from then on.
+    pub(crate) async fn ensure_verifier(&self, pool: &UserPool, user: &User, password: &str) -> Result<()> {
+        if self.open_verifier(user).is_some() {
+            return Ok(());
+        }
+        let mut salt = [0u8; 16];
+        self.rng.fill(&mut salt);
+        let (suffix, name, pw) = (srp::pool_suffix(&pool.id).to_string(), user.username.clone(), password.to_string());
+        let verifier = self.offload(move || Verifier::new(&salt, &suffix, &name, &pw).encode()).await?;
+        let update =
+            UserUpdate { srp_verifier: Some(Some(self.sealer.seal(verifier.as_bytes()))), ..Default::default() };
+        self.store.update_user(&pool.id, &user.sub, &update, self.clock.now()).await?;
+        Ok(())
     }
 
     /// The same user id and salt every time for the same name (so probing twice shows no

@@ -237,3 +237,19 @@ async fn global_sign_out_revokes_every_sign_in_and_revoke_token_one() {
     let third = sign_in().await.unwrap().tokens().unwrap();
     assert!(w.cognate.token_user(&pool_id, &third.user.sub, Some(&third.origin_jti)).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_password_sign_in_gives_users_without_a_verifier_one() {
+    let w = world();
+    let (pool_id, client_id) = srp_pool(&w).await;
+    confirmed(&w, &client_id, "old").await;
+    let user = w.cognate.admin_get_user(&pool_id, "old").await.unwrap();
+    let forget = crate::user::UserUpdate { srp_verifier: Some(None), ..Default::default() };
+    w.cognate.store.update_user(&pool_id, &user.sub, &forget, w.cognate.clock.now()).await.unwrap();
+    let err = srp_sign_in(&w, &pool_id, &client_id, "old", "Passw0rd!").await.unwrap_err();
+    assert_eq!(err, DomainError::incorrect_credentials());
+    w.cognate.initiate_auth(password_auth(&client_id, "old", "Passw0rd!")).await.unwrap();
+    assert!(srp_sign_in(&w, &pool_id, &client_id, "old", "Passw0rd!").await.unwrap().tokens().is_some());
+    let after = w.cognate.admin_get_user(&pool_id, "old").await.unwrap();
+    assert_eq!(after.modified, user.modified, "a new verifier is not a change of the user");
+}
