@@ -389,3 +389,27 @@ def test_user_migration_is_not_asked_about_existing_users(server, lambda_stub, s
         sign_in(app, username, OTHER_PASSWORD)
     assert error_code(err.value) == "NotAuthorizedException"
     assert lambda_stub.calls("migrate") == []
+
+
+def test_user_migration_on_forgot_password_creates_the_user_and_sends_a_reset_code(
+        server, lambda_stub, smtp_server):
+    lambda_stub.register_file("migrate", HANDLERS / "migrate_user.py")
+    app = app_with(server, UserMigration="migrate")
+    username = unique_name("legacy")
+    legacy_email = f"{username}@legacy.example.com"
+
+    delivery = app.idp.forgot_password(ClientId=app.client_id, Username=username)["CodeDeliveryDetails"]
+    assert delivery["DeliveryMedium"] == "EMAIL" and delivery["AttributeName"] == "email"
+    (event,) = lambda_stub.events("migrate")
+    assert event["triggerSource"] == "UserMigration_ForgotPassword"
+    assert event["userName"] == username
+    assert "password" not in event["request"]
+    assert app.admin_get_user(username)["UserStatus"] == "RESET_REQUIRED"
+    with pytest.raises(app.idp.exceptions.PasswordResetRequiredException):
+        sign_in(app, username, LEGACY_PASSWORD)
+
+    code = server.latest_code(legacy_email)
+    app.idp.confirm_forgot_password(ClientId=app.client_id, Username=username, ConfirmationCode=code,
+                                    Password=OTHER_PASSWORD)
+    assert sign_in(app, username, OTHER_PASSWORD)["AuthenticationResult"]["AccessToken"]
+    assert app.admin_get_user(username)["UserStatus"] == "CONFIRMED"

@@ -89,7 +89,10 @@ pub fn event_json(inv: &Invocation) -> Value {
         }
         TriggerKind::UserMigration => {
             request.remove("userAttributes");
-            request.insert("password".into(), json!(r.password));
+            // UserMigration_ForgotPassword carries no password.
+            if let Some(password) = &r.password {
+                request.insert("password".into(), json!(password));
+            }
             request.insert("validationData".into(), optional_map(&r.validation_data));
             request.insert("clientMetadata".into(), optional_map(&r.client_metadata));
             for member in ["userAttributes", "finalUserStatus", "messageAction", "desiredDeliveryMediums"] {

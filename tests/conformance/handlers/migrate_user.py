@@ -25,4 +25,13 @@ def lambda_handler(event, context):
         }
         event['response']['finalUserStatus'] = 'CONFIRMED'
         event['response']['messageAction'] = 'SUPPRESS'
+    elif event['triggerSource'] == 'UserMigration_ForgotPassword':
+        username = event['userName']
+        if not username.startswith("legacy-"):
+            raise Exception("Unknown user")
+        event['response']['userAttributes'] = {
+            'email': username + "@legacy.example.com",
+            'email_verified': 'true',
+        }
+        event['response']['messageAction'] = 'SUPPRESS'
     return event

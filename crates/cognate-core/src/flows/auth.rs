@@ -151,6 +151,10 @@ impl Cognate {
                 }
                 self.pre_authentication(&pool, &user, &client_id, &client_metadata).await?;
                 self.check_lockout(&pool, &user).await?;
+                if user.password_hash.is_none() {
+                    // Migrated through ForgotPassword: no password yet, only a reset.
+                    return self.finish_sign_in(client, pool, user, client_metadata, TOKEN_SOURCE).await;
+                }
                 let hash = user.password_hash.as_deref().unwrap_or("");
                 if !self.passwords.verify(password, hash).await.map_err(DomainError::Internal)? {
                     self.record_failure(&pool, &user).await?;
@@ -160,7 +164,7 @@ impl Cognate {
                 self.ensure_verifier(&pool, &user, password).await?;
                 user
             }
-            None => match self.migrate_user(&pool, &client_id, username, password, &client_metadata).await? {
+            None => match self.migrate_user(&pool, &client_id, username, Some(password), &client_metadata).await? {
                 Some(user) => user,
                 None if client.settings.prevents_user_existence_errors() => {
                     // The same work as a real check, so timing does not tell who exists.
@@ -422,20 +426,22 @@ impl Cognate {
 
     /// Asks the UserMigration function about a user this pool does not know; creates the
     /// user it describes with the password that was just presented.
-    async fn migrate_user(
+    /// `password` is `None` for ForgotPassword (`UserMigration_ForgotPassword`): the user is
+    /// created without one and RESET_REQUIRED, and gets a reset code.
+    pub(crate) async fn migrate_user(
         &self,
         pool: &UserPool,
         client_id: &str,
         typed: &str,
-        password: &str,
+        password: Option<&str>,
         client_metadata: &Metadata,
     ) -> Result<Option<User>> {
         let request = TriggerRequest {
-            password: Some(password.to_string()),
+            password: password.map(str::to_string),
             client_metadata: client_metadata.clone(),
             ..Default::default()
         };
-        let source = "UserMigration_Authentication";
+        let source = if password.is_some() { "UserMigration_Authentication" } else { "UserMigration_ForgotPassword" };
         let Some(answer) =
             self.trigger(pool, TriggerKind::UserMigration, source, typed, Some(client_id), request).await?
         else {
@@ -485,6 +491,7 @@ impl Cognate {
         };
         attrs.insert("sub".into(), sub.clone());
         let status = match migrated.final_user_status.as_deref() {
+            _ if password.is_none() => UserStatus::ResetRequired,
             Some("CONFIRMED") => UserStatus::Confirmed,
             None | Some("RESET_REQUIRED") => UserStatus::ResetRequired,
             Some(other) => {
@@ -494,7 +501,13 @@ impl Cognate {
             }
         };
         let now = self.clock.now();
-        let (hash, verifier) = self.password_record(&pool.id, &username, password).await?;
+        let (hash, verifier) = match password {
+            Some(password) => {
+                let (hash, verifier) = self.password_record(&pool.id, &username, password).await?;
+                (Some(hash), Some(verifier))
+            }
+            None => (None, None),
+        };
         let user = User {
             pool_id: pool.id.clone(),
             username: username.clone(),
@@ -502,8 +515,8 @@ impl Cognate {
             status,
             enabled: true,
             attributes: attrs,
-            password_hash: Some(hash),
-            srp_verifier: Some(verifier),
+            password_hash: hash,
+            srp_verifier: verifier,
             password_set: now,
             created: now,
             modified: now,

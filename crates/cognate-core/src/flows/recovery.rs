@@ -86,7 +86,11 @@ impl Cognate {
         let (client, pool) = self.client_and_pool(client_id).await?;
         Self::check_secret_hash(&client, secret_hash, &[username])?;
         let hide = client.settings.prevents_user_existence_errors();
-        let user = match self.find_user(&pool, username).await? {
+        let found = match self.find_user(&pool, username).await? {
+            Some(user) => Some(user),
+            None => self.migrate_user(&pool, client_id, username, None, &client_metadata).await?,
+        };
+        let user = match found {
             Some(user) => user,
             None if hide => return Ok(simulated_delivery(username)),
             None => return Err(DomainError::UserNotFound("Username/client id combination not found.".into())),

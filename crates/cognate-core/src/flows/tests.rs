@@ -326,3 +326,30 @@ async fn user_migration_creates_the_user_on_first_sign_in() {
     w.cognate.initiate_auth(password_auth(&client_id, "mo", "Old-passw0rd")).await.unwrap();
     assert_eq!(w.triggers.sources(), vec!["UserMigration_Authentication"]);
 }
+
+#[tokio::test]
+async fn user_migration_on_forgot_password_creates_a_user_awaiting_a_reset() {
+    use crate::triggers::{MigratedUser, TriggerResponse};
+    let w = world();
+    let (pool_id, client_id) = pool_and_client(&w, pool_with("UserMigration")).await;
+    let migrated = MigratedUser {
+        user_attributes: [
+            ("email".to_string(), "ray@example.com".to_string()),
+            ("email_verified".to_string(), "true".to_string()),
+        ]
+        .into(),
+        final_user_status: Some("CONFIRMED".into()),
+        ..Default::default()
+    };
+    w.triggers.answer("UserMigration", Ok(TriggerResponse { migration: Some(migrated), ..Default::default() }));
+    let delivery = w.cognate.forgot_password(&client_id, None, "ray", None).await.unwrap();
+    assert_eq!(delivery.destination, "r***@e***.com");
+    let user = w.cognate.admin_get_user(&pool_id, "ray").await.unwrap();
+    assert_eq!((user.status, user.password_hash.is_none()), (UserStatus::ResetRequired, true));
+    let err = w.cognate.initiate_auth(password_auth(&client_id, "ray", "anything")).await.unwrap_err();
+    assert!(matches!(err, DomainError::PasswordResetRequired(_)));
+    let code = w.mailer.last_code();
+    w.cognate.confirm_forgot_password(&client_id, None, "ray", &code, "N3w-passw0rd", None).await.unwrap();
+    assert!(w.cognate.initiate_auth(password_auth(&client_id, "ray", "N3w-passw0rd")).await.is_ok());
+    assert_eq!(w.triggers.sources()[0], "UserMigration_ForgotPassword");
+}
