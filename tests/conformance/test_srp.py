@@ -479,3 +479,38 @@ def test_pycognito_force_change_password_then_new_password_challenge(cognate, id
     again = pycognito(cognate, app, username)
     again.authenticate(password=PASSWORD)
     assert again.access_claims["username"] == username
+
+
+# =========================================================================== the sealing key
+
+
+def test_secrets_key_is_created_private_in_the_data_dir(cognate):
+    key = cognate.data_dir / "secrets.key"
+    assert key.is_file()
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert len(base64.b64decode(key.read_text().strip() + "==")) == 32
+
+
+def test_a_lost_key_stops_srp_until_the_next_password_sign_in(cognate):
+    app = srp_app(cognate.idp())
+    user = confirmed_user(app, cognate)
+    assert "AuthenticationResult" in srp_sign_in(app, user.username)
+
+    cognate.stop()
+    (cognate.data_dir / "secrets.key").unlink()
+    cognate.restart(same_port=False)
+    app.idp = cognate.idp()
+    with pytest.raises(app.idp.exceptions.NotAuthorizedException):
+        srp_sign_in(app, user.username)
+    assert "AuthenticationResult" in app.password_auth(user.username)
+    assert "AuthenticationResult" in srp_sign_in(app, user.username)
+
+
+def test_secrets_key_file_can_live_outside_the_data_dir(start_cognate, tmp_path):
+    key = tmp_path / "shared" / "cognate.key"
+    key.parent.mkdir()
+    server = start_cognate(extra_args=["--secrets-key-file", str(key)])
+    assert key.is_file() and not (server.data_dir / "secrets.key").exists()
+    app = srp_app(server.idp())
+    user = confirmed_user(app, server)
+    assert "AuthenticationResult" in srp_sign_in(app, user.username)

@@ -11,8 +11,8 @@ use crate::group::Group;
 use crate::ids::Timestamp;
 use crate::pool::UserPool;
 use crate::user::{
-    AliasClaim, AliasKind, Attributes, AuthSession, NewUser, OutboxMessage, RefreshToken, SignInFailures, StoredCode,
-    User, UserStatus, UserUpdate,
+    AliasClaim, AliasKind, AuthSession, NewUser, OutboxMessage, RefreshToken, SignInFailures, StoredCode, User,
+    UserStatus, UserUpdate,
 };
 
 pub trait Clock: Send + Sync {
@@ -185,13 +185,6 @@ pub trait Store: Send + Sync {
     /// Applies a confirmation if the user is still in `expected` status; `Conflict{status}`
     /// otherwise, `Conflict{alias:..}` when a non-forced alias claim collides.
     async fn confirm_user(&self, confirmation: &Confirmation) -> Result<(), StoreError>;
-    async fn update_attributes(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        attributes: &Attributes,
-        now: Timestamp,
-    ) -> Result<(), StoreError>;
 
     /// Creates a group; `Conflict{group}` when the name is taken in the pool.
     async fn insert_group(&self, group: &Group) -> Result<(), StoreError>;
@@ -247,14 +240,22 @@ pub trait Store: Send + Sync {
         update: &UserUpdate,
         now: Timestamp,
     ) -> Result<(), StoreError>;
-    /// Deletes a pending code; returns whether there was one (a code is spent once).
-    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<bool, StoreError>;
+    /// Deletes the pending code if it is still the one with `code_hash`; returns whether it
+    /// did (a code is spent once, and not after it was replaced).
+    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str, code_hash: &str) -> Result<bool, StoreError>;
 
     async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError>;
     async fn get_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError>;
-    /// Replaces a refresh token by a new one of the same sign-in: the old one is marked
-    /// rotated (once; the first rotation time stays) and the new one inserted, atomically.
-    async fn rotate_refresh_token(&self, old_hash: &str, new: &RefreshToken, now: Timestamp) -> Result<(), StoreError>;
+    /// Replaces a refresh token by a new one of the same sign-in, atomically: the old one is
+    /// marked rotated (the first rotation time stays) and the new one inserted, only while the
+    /// old one is not revoked and not rotated more than `grace` ago. Returns whether it did.
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new: &RefreshToken,
+        now: Timestamp,
+        grace: Duration,
+    ) -> Result<bool, StoreError>;
     /// Marks the covered refresh tokens revoked; returns how many.
     async fn revoke_refresh_tokens(&self, pool_id: &str, which: &Revocation) -> Result<u64, StoreError>;
     /// Whether the sign-in `origin_jti` was revoked (false when unknown).

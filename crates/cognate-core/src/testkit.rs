@@ -295,18 +295,6 @@ impl Store for MemStore {
         m.codes.remove(&(c.pool_id.clone(), c.sub.clone(), "signup".into()));
         Ok(())
     }
-    async fn update_attributes(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        attributes: &Attributes,
-        _now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let mut m = self.inner.lock().unwrap();
-        let (u, _) = m.users.get_mut(&(pool_id.to_string(), sub.to_string())).ok_or(StoreError::NotFound)?;
-        u.attributes = attributes.clone();
-        Ok(())
-    }
     async fn replace_code(
         &self,
         code: &StoredCode,
@@ -490,17 +478,30 @@ impl Store for MemStore {
         }
         Ok(ids)
     }
-    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<bool, StoreError> {
+    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str, code_hash: &str) -> Result<bool, StoreError> {
         let key = (pool_id.to_string(), sub.to_string(), purpose.to_string());
-        Ok(self.inner.lock().unwrap().codes.remove(&key).is_some())
-    }
-    async fn rotate_refresh_token(&self, old_hash: &str, new: &RefreshToken, now: Timestamp) -> Result<(), StoreError> {
         let mut m = self.inner.lock().unwrap();
-        if let Some(old) = m.refresh.get_mut(old_hash) {
-            old.rotated.get_or_insert(now);
+        if m.codes.get(&key).is_some_and(|c| c.code_hash == code_hash) {
+            m.codes.remove(&key);
+            return Ok(true);
         }
+        Ok(false)
+    }
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new: &RefreshToken,
+        now: Timestamp,
+        grace: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let Some(old) = m.refresh.get_mut(old_hash) else { return Ok(false) };
+        if old.revoked || old.rotated.is_some_and(|r| r.plus(grace) <= now) {
+            return Ok(false);
+        }
+        old.rotated.get_or_insert(now);
         m.refresh.insert(new.token_hash.clone(), new.clone());
-        Ok(())
+        Ok(true)
     }
     async fn revoke_refresh_tokens(&self, pool_id: &str, which: &Revocation) -> Result<u64, StoreError> {
         let mut m = self.inner.lock().unwrap();

@@ -152,9 +152,22 @@ impl Mailer for Courier {
                 tracing::debug!(pool = %m.pool_id, kind = %m.kind, "SMS sent");
                 Ok(Delivery::Sent)
             }
+            _ if self.smtp.is_some() || self.sms.is_some() => {
+                // A server with real channels does not put codes in its log: the message is
+                // in the outbox only.
+                tracing::warn!(
+                    pool = %m.pool_id,
+                    username = %m.username,
+                    medium = m.medium.as_str(),
+                    kind = %m.kind,
+                    "message not sent: no {} channel configured (it is in the outbox)",
+                    m.medium.as_str()
+                );
+                Ok(Delivery::Logged)
+            }
             _ => {
-                // Local development: with no channel for the medium the message is logged
-                // (and kept in the outbox) so the code can be read without a mail server.
+                // Local development: with no channel at all the message is logged (and kept in
+                // the outbox) so the code can be read without a mail server.
                 tracing::info!(
                     pool = %m.pool_id,
                     username = %m.username,

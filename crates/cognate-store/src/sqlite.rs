@@ -742,30 +742,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn update_attributes(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        attributes: &Attributes,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let (pool, sub) = (pool_id.to_string(), sub.to_string());
-        let attrs = to_json(attributes)?;
-        self.write(move |c| {
-            let n = c
-                .execute(
-                    "UPDATE users SET attributes = ?3, modified = ?4 WHERE pool_id = ?1 AND sub = ?2",
-                    params![pool, sub, attrs, now.0],
-                )
-                .map_err(map_err)?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            Ok(())
-        })
-        .await
-    }
-
     async fn insert_group(&self, group: &Group) -> Result<(), StoreError> {
         let g = group.clone();
         self.write(move |c| {
@@ -1104,13 +1080,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<bool, StoreError> {
-        let (pool, sub, purpose) = (pool_id.to_string(), sub.to_string(), purpose.to_string());
+    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str, code_hash: &str) -> Result<bool, StoreError> {
+        let (pool, sub, purpose, hash) =
+            (pool_id.to_string(), sub.to_string(), purpose.to_string(), code_hash.to_string());
         self.write(move |c| {
             let n = c
                 .execute(
-                    "DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3",
-                    params![pool, sub, purpose],
+                    "DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = ?3 AND code_hash = ?4",
+                    params![pool, sub, purpose, hash],
                 )
                 .map_err(map_err)?;
             Ok(n == 1)
@@ -1118,17 +1095,30 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn rotate_refresh_token(&self, old_hash: &str, new: &RefreshToken, now: Timestamp) -> Result<(), StoreError> {
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new: &RefreshToken,
+        now: Timestamp,
+        grace: Duration,
+    ) -> Result<bool, StoreError> {
         let (old, t) = (old_hash.to_string(), new.clone());
+        let grace_ms = i64::try_from(grace.as_millis()).unwrap_or(i64::MAX);
         self.write(move |c| {
             let tx = c.transaction().map_err(map_err)?;
-            tx.execute(
-                "UPDATE refresh_tokens SET rotated = COALESCE(rotated, ?2) WHERE token_hash = ?1",
-                params![old, now.0],
-            )
-            .map_err(map_err)?;
+            let n = tx
+                .execute(
+                    "UPDATE refresh_tokens SET rotated = COALESCE(rotated, ?2)
+                     WHERE token_hash = ?1 AND revoked = 0 AND (rotated IS NULL OR rotated + ?3 > ?2)",
+                    params![old, now.0, grace_ms],
+                )
+                .map_err(map_err)?;
+            if n != 1 {
+                return Ok(false);
+            }
             insert_refresh(&tx, &t)?;
-            tx.commit().map_err(map_err)
+            tx.commit().map_err(map_err)?;
+            Ok(true)
         })
         .await
     }

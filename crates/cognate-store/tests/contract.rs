@@ -271,8 +271,9 @@ async fn story(store: &dyn Store) {
 
     // Codes are spent once.
     store.replace_code(&code("us-east-1_A", "s-carol", "once"), None).await.unwrap();
-    assert!(store.delete_code("us-east-1_A", "s-carol", "signup").await.unwrap());
-    assert!(!store.delete_code("us-east-1_A", "s-carol", "signup").await.unwrap());
+    assert!(!store.delete_code("us-east-1_A", "s-carol", "signup", "replaced").await.unwrap());
+    assert!(store.delete_code("us-east-1_A", "s-carol", "signup", "once").await.unwrap());
+    assert!(!store.delete_code("us-east-1_A", "s-carol", "signup", "once").await.unwrap());
     store
         .replace_code(&code("us-east-1_A", "s-carol", "h3"), Some(&message("us-east-1_A", "c@example.com")))
         .await

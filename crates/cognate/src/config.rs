@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// Base URL in token issuers (`iss` = URL/poolId). [default: http://<listen address>]
     #[arg(long, env = "COGNATE_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// File holding the key that seals SRP verifiers (32 bytes, base64), created if missing.
+    /// Instances sharing one database must share it. [default: <data-dir>/secrets.key]
+    #[arg(long, env = "COGNATE_SECRETS_KEY_FILE", value_name = "FILE")]
+    pub secrets_key_file: Option<PathBuf>,
     /// TOML configuration file (see docs/configuration.md).
     #[arg(long, env = "COGNATE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -59,6 +63,7 @@ struct FileConfig {
     in_memory: Option<bool>,
     smtp_url: Option<String>,
     sms_url: Option<String>,
+    secrets_key_file: Option<PathBuf>,
     email_from: Option<String>,
     lambda_endpoint: Option<String>,
     region: Option<String>,
@@ -190,6 +195,8 @@ pub struct Settings {
     pub data_dir: Option<PathBuf>,
     pub smtp_url: Option<String>,
     pub sms_url: Option<String>,
+    /// Where the sealing key lives; `None` with an in-memory database means a per-process key.
+    pub secrets_key_file: Option<PathBuf>,
     pub email_from: String,
     pub lambda_endpoint: Option<String>,
     pub region: String,
@@ -255,11 +262,16 @@ impl Settings {
             .iter()
             .map(|(name, f)| Ok((name.clone(), function_config(name, f, &base)?)))
             .collect::<anyhow::Result<HashMap<_, _>>>()?;
+        let secrets_key_file = args
+            .secrets_key_file
+            .or(file.secrets_key_file)
+            .or_else(|| data_dir.as_ref().map(|d| d.join("secrets.key")));
         Ok(Settings {
             listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:9229".into()),
             data_dir,
             smtp_url: args.smtp_url.or(file.smtp_url),
             sms_url: args.sms_url.or(file.sms_url),
+            secrets_key_file,
             email_from: args.email_from.or(file.email_from).unwrap_or_else(|| "no-reply@cognate.local".into()),
             lambda_endpoint: args.lambda_endpoint.or(file.lambda_endpoint),
             region: args.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),

@@ -13,7 +13,7 @@ use cognate_core::Cognate;
 use cognate_server::delivery::Courier;
 use cognate_server::lambda::LambdaRunner;
 use cognate_server::passwords::Argon2Passwords;
-use cognate_server::sealing::{BlockingCpu, KeySealer};
+use cognate_server::sealing::{decode_key, BlockingCpu, KeySealer};
 use cognate_server::system::{OsRng, SystemClock};
 use cognate_server::tokens::KeyRing;
 use cognate_server::AppState;
@@ -65,12 +65,15 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         }
     };
     let store = Arc::new(store);
-    let sealer = match &settings.data_dir {
-        None => KeySealer::ephemeral(),
-        Some(dir) => {
-            let path = dir.join("secrets.key");
-            KeySealer::from_file(&path).with_context(|| format!("cannot read or create {}", path.display()))?
+    // COGNATE_SECRETS_KEY (base64) suits secret stores that hand out values, not files.
+    let sealer = match (std::env::var("COGNATE_SECRETS_KEY").ok(), &settings.secrets_key_file) {
+        (Some(value), _) => {
+            KeySealer::new(&decode_key(value.trim()).context("COGNATE_SECRETS_KEY must be 32 bytes in base64")?)
         }
+        (None, Some(path)) => {
+            KeySealer::from_file(path).with_context(|| format!("cannot read or create {}", path.display()))?
+        }
+        (None, None) => KeySealer::ephemeral(),
     };
     let cost = settings.password_cost;
     let passwords = Argon2Passwords::new(cost.memory_kib, cost.iterations, cost.parallelism)
@@ -101,6 +104,7 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
             sealer: Arc::new(sealer),
             cpu: Arc::new(BlockingCpu),
             dummy_hash: Default::default(),
+            in_flight: Default::default(),
             config: CoreConfig {
                 region: settings.region.clone(),
                 signup_code_ttl: settings.signup_code_ttl,

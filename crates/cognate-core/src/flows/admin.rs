@@ -166,6 +166,9 @@ impl Cognate {
             )));
         }
         let temporary = self.temporary_password(pool, req.temporary_password.as_deref())?;
+        // Rendered first: a failing CustomMessage function must not leave the user with a new
+        // temporary password nobody was told.
+        let message = self.invitation(pool, &user, &req.delivery_mediums, &temporary, &req.client_metadata).await?;
         let (hash, verifier) = self.password_record(&pool.id, &user.username, &temporary).await?;
         let now = self.clock.now();
         let update = UserUpdate {
@@ -177,9 +180,7 @@ impl Cognate {
         self.store.update_user(&pool.id, &user.sub, &update, now).await?;
         user.password_set = now;
         user.modified = now;
-        if let Some(message) =
-            self.invitation(pool, &user, &req.delivery_mediums, &temporary, &req.client_metadata).await?
-        {
+        if let Some(message) = message {
             let id = self.store.queue_message(&message).await?;
             self.dispatch(Some(id), &message).await?;
         }
@@ -221,8 +222,17 @@ impl Cognate {
         if user.status == UserStatus::Unconfirmed {
             return Err(DomainError::not_authorized("User password cannot be reset in the current state."));
         }
-        let update = UserUpdate { status: Some(UserStatus::ResetRequired), ..Default::default() };
-        self.store.update_user(&pool.id, &user.sub, &update, self.clock.now()).await?;
+        let update = UserUpdate {
+            status: Some(UserStatus::ResetRequired),
+            expected_status: Some(user.status),
+            ..Default::default()
+        };
+        self.store.update_user(&pool.id, &user.sub, &update, self.clock.now()).await.map_err(|e| match e {
+            StoreError::Conflict { .. } => {
+                DomainError::not_authorized("User password cannot be reset in the current state.")
+            }
+            other => other.into(),
+        })?;
         if self.recovery_target(&user).is_some() {
             self.send_reset_code(&pool, &user, None, &client_metadata).await?;
         }

@@ -150,17 +150,21 @@ impl Cognate {
                     return Err(DomainError::not_authorized("User is disabled."));
                 }
                 self.pre_authentication(&pool, &user, &client_id, &client_metadata).await?;
-                self.check_lockout(&pool, &user).await?;
-                if user.password_hash.is_none() {
+                let attempt = self.begin_attempt(&pool, &user).await?;
+                let Some(hash) = user.password_hash.as_deref() else {
+                    self.verify_dummy(password).await?;
                     // Migrated through ForgotPassword: no password yet, only a reset.
-                    return self.finish_sign_in(client, pool, user, client_metadata, TOKEN_SOURCE).await;
-                }
-                let hash = user.password_hash.as_deref().unwrap_or("");
+                    if user.status == UserStatus::ResetRequired {
+                        return self.finish_sign_in(client, pool, user, client_metadata, TOKEN_SOURCE).await;
+                    }
+                    return Err(DomainError::incorrect_credentials());
+                };
                 if !self.passwords.verify(password, hash).await.map_err(DomainError::Internal)? {
                     self.record_failure(&pool, &user).await?;
                     return Err(DomainError::incorrect_credentials());
                 }
                 self.clear_failures(&pool, &user).await?;
+                drop(attempt);
                 self.ensure_verifier(&pool, &user, password).await?;
                 user
             }
@@ -207,6 +211,10 @@ impl Cognate {
         token_source: &str,
     ) -> Result<AuthOutcome> {
         let client_id = client.client_id.clone();
+        // A user disabled between a challenge and its answer gets no tokens.
+        if !user.enabled {
+            return Err(DomainError::not_authorized("User is disabled."));
+        }
         match user.status {
             UserStatus::Unconfirmed => return Err(DomainError::UserNotConfirmed("User is not confirmed.".into())),
             UserStatus::ResetRequired if client.settings.prevents_user_existence_errors() => {
@@ -374,7 +382,17 @@ impl Cognate {
                 created: now,
                 ..record.clone()
             };
-            self.store.rotate_refresh_token(&record.token_hash, &next, now).await?;
+            let grace = std::time::Duration::from_secs(u64::from(client.settings.refresh_token_rotation.unwrap_or(0)));
+            if !self.store.rotate_refresh_token(&record.token_hash, &next, now, grace).await? {
+                // Revoked or rotated by a concurrent request since it was read.
+                let current = self.store.get_refresh_token(&record.token_hash).await?;
+                if current.is_some_and(|t| t.revoked) {
+                    return Err(DomainError::not_authorized("Refresh Token has been revoked"));
+                }
+                return Err(DomainError::RefreshTokenReuse(
+                    "Refresh Token has been rotated and can no longer be used".into(),
+                ));
+            }
             Some(value)
         } else {
             None

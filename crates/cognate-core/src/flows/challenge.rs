@@ -19,7 +19,6 @@ use base64::Engine;
 
 use super::auth::{hash_refresh_token, param, AuthOutcome, Challenge};
 use super::Cognate;
-use crate::attributes;
 use crate::client::AppClient;
 use crate::error::{DomainError, Result};
 use crate::ids;
@@ -73,7 +72,8 @@ impl Cognate {
             sub: user.map(|u| u.sub.clone()),
             username: username.to_string(),
             challenge: challenge.to_string(),
-            state,
+            // The SRP key or a custom challenge's private answer: sealed like other secrets.
+            state: self.sealer.seal(state.as_bytes()),
             expires: self.clock.now().plus(Duration::from_secs(minutes * 60)),
         };
         self.store.insert_auth_session(&session).await?;
@@ -82,10 +82,12 @@ impl Cognate {
 
     /// Finds the session behind `token` for this client and challenge.
     pub(crate) async fn session(&self, client: &AppClient, token: &str, challenge: &str) -> Result<AuthSession> {
-        let session = self.store.get_auth_session(&hash_refresh_token(token)).await?.ok_or_else(invalid_session)?;
+        let mut session = self.store.get_auth_session(&hash_refresh_token(token)).await?.ok_or_else(invalid_session)?;
         if session.client_id != client.client_id || session.challenge != challenge {
             return Err(invalid_session());
         }
+        session.state =
+            self.sealer.open(&session.state).and_then(|b| String::from_utf8(b).ok()).ok_or_else(invalid_session)?;
         if self.clock.now() >= session.expires {
             self.store.delete_auth_session(&session.id_hash).await?;
             return Err(expired_session());
@@ -117,10 +119,7 @@ impl Cognate {
                     return Err(DomainError::not_authorized("User is disabled."));
                 }
                 self.pre_authentication(&pool, user, &client.client_id, &None).await?;
-                self.check_lockout(&pool, user).await?;
-                if user.status == UserStatus::Unconfirmed {
-                    return Err(DomainError::UserNotConfirmed("User is not confirmed.".into()));
-                }
+                drop(self.begin_attempt(&pool, user).await?);
                 match self.open_verifier(user) {
                     Some(v) => (user.username.clone(), v),
                     // No verifier (a password set before cognate kept them): the claim cannot
@@ -252,6 +251,8 @@ impl Cognate {
         let suffix = srp::pool_suffix(&pool.id);
         let valid = srp::claim_matches(&key, suffix, &session.username, &block_bytes, timestamp, signature);
         let Some(user) = user else { return Err(DomainError::incorrect_credentials()) };
+        // Checked again at the claim: sessions opened before a lock must not outlive it.
+        let attempt = self.begin_attempt(&pool, &user).await?;
         if !valid {
             self.record_failure(&pool, &user).await?;
             return Err(DomainError::incorrect_credentials());
@@ -260,6 +261,7 @@ impl Cognate {
             return Err(DomainError::not_authorized("User is disabled."));
         }
         self.clear_failures(&pool, &user).await?;
+        drop(attempt);
         self.finish_sign_in(client, pool, user, client_metadata, super::auth::TOKEN_SOURCE).await
     }
 
@@ -309,7 +311,8 @@ impl Cognate {
             .iter()
             .filter_map(|(k, v)| k.strip_prefix("userAttributes.").map(|name| (name.to_string(), v.clone())))
             .collect();
-        attributes::validate_supplied(&pool.settings, &supplied)?;
+        // The same rules as UpdateUserAttributes: no *_verified flags, only writable attributes.
+        self.check_edit(&pool, super::profile::Editor::User, Some(&client.client_id), &supplied).await?;
         let mut merged = user.attributes.clone();
         merged.extend(supplied.iter().cloned());
         if let Some(name) = missing_required(&pool, &merged).first() {
@@ -318,6 +321,12 @@ impl Cognate {
         password::check(&pool.settings.password_policy, new_password)?;
         if !self.store.delete_auth_session(&session.id_hash).await? {
             return Err(invalid_session());
+        }
+        if !supplied.is_empty() {
+            let editor = super::profile::Editor::User;
+            let metadata = client_metadata.clone();
+            self.update_user_attributes(&user, supplied, editor, Some(&client.client_id), metadata).await?;
+            user = self.store.get_user_by_sub(&pool.id, &user.sub).await?.ok_or_else(invalid_session)?;
         }
         let (hash, verifier) = self.password_record(&pool.id, &user.username, new_password).await?;
         let now = self.clock.now();
@@ -329,10 +338,6 @@ impl Cognate {
             ..Default::default()
         };
         self.store.update_user(&pool.id, &user.sub, &update, now).await.map_err(|_| invalid_session())?;
-        if !supplied.is_empty() {
-            self.store.update_attributes(&pool.id, &user.sub, &merged, now).await?;
-            user.attributes = merged;
-        }
         user.status = UserStatus::Confirmed;
         self.finish_sign_in(client, pool, user, client_metadata, "TokenGeneration_NewPasswordChallenge").await
     }

@@ -2,6 +2,14 @@
 //! that doubles with every further failure (at most 15 minutes). Attempts while locked are
 //! refused without being counted; 15 quiet minutes or a success forget the failures. The
 //! count lives in the store, so it survives restarts and is shared by every instance.
+//!
+//! A failure is recorded only after the password was checked, so attempts that run at the
+//! same time would all pass the check; each instance therefore also counts the attempts in
+//! flight per user: beyond the free failures only one attempt at a time is let through.
+//! Across N instances at most N attempts can race.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use super::Cognate;
 use crate::error::{DomainError, Result};
@@ -23,18 +31,52 @@ fn forgotten(policy: &LockoutPolicy, failures: SignInFailures, now: Timestamp) -
     now >= failures.last.plus(policy.quiet)
 }
 
+/// Sign-in attempts running in this process, per (pool, sub).
+pub type InFlight = Arc<Mutex<HashMap<(String, String), u32>>>;
+
+/// One attempt in flight; dropping it ends the attempt.
+pub(crate) struct Attempt {
+    in_flight: InFlight,
+    key: (String, String),
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.in_flight.lock() {
+            if let Some(n) = map.get_mut(&self.key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    map.remove(&self.key);
+                }
+            }
+        }
+    }
+}
+
 impl Cognate {
-    /// Refuses the attempt while the user is locked out.
-    pub(crate) async fn check_lockout(&self, pool: &UserPool, user: &User) -> Result<()> {
-        let Some(failures) = self.store.get_signin_failures(&pool.id, &user.sub).await? else { return Ok(()) };
+    /// Starts a password attempt, or refuses it while the user is locked out.
+    pub(crate) async fn begin_attempt(&self, pool: &UserPool, user: &User) -> Result<Attempt> {
         let now = self.clock.now();
         let policy = &self.config.lockout;
-        match locked_until(policy, failures) {
-            Some(until) if now < until && !forgotten(policy, failures, now) => {
-                Err(DomainError::not_authorized("Password attempts exceeded"))
+        let recorded = match self.store.get_signin_failures(&pool.id, &user.sub).await? {
+            Some(f) if !forgotten(policy, f, now) => Some(f),
+            _ => None,
+        };
+        let locked = || DomainError::not_authorized("Password attempts exceeded");
+        if let Some(until) = recorded.and_then(|f| locked_until(policy, f)) {
+            if now < until {
+                return Err(locked());
             }
-            _ => Ok(()),
         }
+        let key = (pool.id.clone(), user.sub.clone());
+        let mut map = self.in_flight.lock().map_err(|_| DomainError::Internal("lockout state poisoned".into()))?;
+        let running = map.get(&key).copied().unwrap_or(0);
+        let failed = recorded.map_or(0, |f| f.count);
+        if running > 0 && failed + running >= policy.free_failures {
+            return Err(locked());
+        }
+        map.insert(key.clone(), running + 1);
+        Ok(Attempt { in_flight: self.in_flight.clone(), key })
     }
 
     pub(crate) async fn record_failure(&self, pool: &UserPool, user: &User) -> Result<()> {

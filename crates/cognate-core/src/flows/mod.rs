@@ -113,6 +113,8 @@ pub struct Cognate {
     pub config: CoreConfig,
     /// A hash of a random password, made on first use with the configured cost.
     pub dummy_hash: Arc<std::sync::OnceLock<String>>,
+    /// Password attempts running now, per user (see `lockout.rs`).
+    pub in_flight: lockout::InFlight,
 }
 
 impl Cognate {

@@ -72,22 +72,7 @@ impl Cognate {
     ) -> Result<Vec<CodeDelivery>> {
         let pool = self.pool(&user.pool_id).await?;
         let settings = &pool.settings;
-        attributes::validate_supplied(settings, &supplied)?;
-        for (name, _) in &supplied {
-            if editor == Editor::User && (name == "email_verified" || name == "phone_number_verified") {
-                return Err(DomainError::not_authorized("A client attempted to write unauthorized attribute"));
-            }
-            if settings.custom_attribute(name).is_some_and(|s| !s.mutable) {
-                return Err(DomainError::invalid(format!(
-                    "Attributes did not conform to the schema: {name}: Attribute cannot be updated. (changing an immutable attribute)"
-                )));
-            }
-        }
-        if editor == Editor::User {
-            if let Some(client_id) = client_id {
-                self.check_client_may_write(client_id, &supplied).await?;
-            }
-        }
+        self.check_edit(&pool, editor, client_id, &supplied).await?;
         let now = self.clock.now();
         let mut change = AttributeChange { pool_id: pool.id.clone(), sub: user.sub.clone(), now, ..Default::default() };
         let mut deliveries = Vec::new();
@@ -144,6 +129,8 @@ impl Cognate {
             }
             change.set.push((name.clone(), value.clone()));
             change.set.push((flag.to_string(), vouched.to_string()));
+            // A code sent for the old value must not verify the new one.
+            change.spend_codes.push(verify_purpose(kind));
             if is_username || is_alias {
                 change.releases.push(kind);
             }
@@ -151,7 +138,7 @@ impl Cognate {
                 change.claims.push(AliasClaim { kind, value_key: settings.alias_key(kind, value), force: false });
             }
             if verify {
-                let issued = codes::issue(
+                let mut issued = codes::issue(
                     self.rng.as_ref(),
                     &pool.id,
                     &user.sub,
@@ -160,6 +147,7 @@ impl Cognate {
                     now,
                     self.config.signup_code_ttl,
                 );
+                issued.stored.pending = Some(value.clone());
                 let mut updated = user.clone();
                 updated.attributes.insert(name.clone(), value.clone());
                 let message = self
@@ -201,6 +189,33 @@ impl Cognate {
         Ok(deliveries)
     }
 
+    /// What an editor may change: known, well-formed, mutable attributes; users also not the
+    /// `*_verified` flags nor attributes outside their app client's `WriteAttributes`.
+    pub(crate) async fn check_edit(
+        &self,
+        pool: &UserPool,
+        editor: Editor,
+        client_id: Option<&str>,
+        supplied: &[(String, String)],
+    ) -> Result<()> {
+        let settings = &pool.settings;
+        attributes::validate_supplied(settings, supplied)?;
+        for (name, _) in supplied {
+            if editor == Editor::User && (name == "email_verified" || name == "phone_number_verified") {
+                return Err(DomainError::not_authorized("A client attempted to write unauthorized attribute"));
+            }
+            if settings.custom_attribute(name).is_some_and(|s| !s.mutable) {
+                return Err(DomainError::invalid(format!(
+                    "Attributes did not conform to the schema: {name}: Attribute cannot be updated. (changing an immutable attribute)"
+                )));
+            }
+        }
+        if let (Editor::User, Some(client_id)) = (editor, client_id) {
+            self.check_client_may_write(client_id, supplied).await?;
+        }
+        Ok(())
+    }
+
     async fn check_client_may_write(&self, client_id: &str, supplied: &[(String, String)]) -> Result<()> {
         let Some(client) = self.store.get_client(client_id).await? else { return Ok(()) };
         if let Some(allowed) = &client.settings.write_attributes {
@@ -222,7 +237,8 @@ impl Cognate {
             ..Default::default()
         };
         for name in names {
-            if name == "sub" || settings.schema.iter().any(|s| &s.name == name && s.required) {
+            let is_username = contact(name).is_some_and(|k| settings.username_attributes.contains(&k));
+            if name == "sub" || is_username || settings.schema.iter().any(|s| &s.name == name && s.required) {
                 return Err(DomainError::invalid(format!(
                     "Attributes did not conform to the schema: {name}: The attribute is required"
                 )));
@@ -259,7 +275,11 @@ impl Cognate {
         let kind =
             contact(attribute).ok_or_else(|| DomainError::invalid(format!("Invalid attribute name: {attribute}")))?;
         let purpose = verify_purpose(kind);
-        let pending = self.store.get_code(&pool.id, &user.sub, &purpose).await?.and_then(|c| c.pending);
+        // Where the pool keeps the old value, a value waiting for verification gets the code.
+        let pending = match pool.settings.verify_before_update.contains(&kind) {
+            true => self.store.get_code(&pool.id, &user.sub, &purpose).await?.and_then(|c| c.pending),
+            false => None,
+        };
         let Some(to) = pending.clone().or_else(|| user.attribute(attribute).map(str::to_string)) else {
             return Err(DomainError::invalid(format!("User does not have the attribute {attribute}.")));
         };
@@ -274,7 +294,8 @@ impl Cognate {
             now,
             self.config.signup_code_ttl,
         );
-        issued.stored.pending = pending;
+        // Every code names the value it verifies.
+        issued.stored.pending = Some(to.clone());
         let message = self
             .render_code_message(
                 &pool,
@@ -309,9 +330,13 @@ impl Cognate {
             CodeCheck::Expired => return Err(expired()),
             CodeCheck::Valid => {}
         }
-        let Some(value) = stored.pending.clone().or_else(|| user.attribute(attribute).map(str::to_string)) else {
+        // A code verifies the value it was sent to: the waiting value where the pool keeps the
+        // old one until then, otherwise only while that is still the user's value.
+        let Some(value) = stored.pending.clone() else { return Err(expired()) };
+        let keeps_old = pool.settings.verify_before_update.contains(&kind);
+        if !keeps_old && user.attribute(attribute) != Some(value.as_str()) {
             return Err(expired());
-        };
+        }
         let change = self.verified_change(&pool, user, kind, &value, purpose);
         self.store.change_attributes(&change).await.map_err(|e| match e {
             StoreError::Conflict { constraint } if constraint.starts_with("alias:") => DomainError::AliasExists(

@@ -137,7 +137,7 @@ impl Cognate {
             CodeCheck::Valid => {}
         }
         password::check(&pool.settings.password_policy, new_password)?;
-        if !self.store.delete_code(&pool.id, &user.sub, FORGOT_PASSWORD).await? {
+        if !self.store.delete_code(&pool.id, &user.sub, FORGOT_PASSWORD, &stored.code_hash).await? {
             return Err(expired());
         }
         let (hash, verifier) = self.password_record(&pool.id, &user.username, new_password).await?;

@@ -198,7 +198,9 @@ impl Cognate {
             Err(_) => "failed",
         };
         if let Some(id) = outbox_id {
-            self.store.set_outbox_status(id, status).await?;
+            // The outcome is what matters: a message that went out is not undone because its
+            // status could not be recorded.
+            let _ = self.store.set_outbox_status(id, status).await;
         }
         outcome.map(|_| ()).map_err(|e| DomainError::CodeDeliveryFailure(format!("Unable to deliver the code: {e}")))
     }

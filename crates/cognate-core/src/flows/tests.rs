@@ -32,6 +32,7 @@ pub(super) fn world() -> World {
         cpu: Arc::new(InlineCpu),
         config: CoreConfig::default(),
         dummy_hash: Default::default(),
+        in_flight: Default::default(),
     };
     World { cognate, clock, mailer, triggers }
 }

@@ -253,3 +253,78 @@ async fn a_password_sign_in_gives_users_without_a_verifier_one() {
     let after = w.cognate.admin_get_user(&pool_id, "old").await.unwrap();
     assert_eq!(after.modified, user.modified, "a new verifier is not a change of the user");
 }
+
+#[tokio::test]
+async fn an_srp_claim_is_refused_while_the_user_is_locked_even_from_an_older_session() {
+    let w = world();
+    let (pool_id, client_id) = srp_pool(&w).await;
+    confirmed(&w, &client_id, "liz").await;
+    for _ in 0..5 {
+        w.cognate.initiate_auth(password_auth(&client_id, "liz", "wrong")).await.unwrap_err();
+    }
+    // The lock is checked at the claim, not only when the challenge was opened.
+    let err = srp_sign_in(&w, &pool_id, &client_id, "liz", "Passw0rd!").await.unwrap_err();
+    assert_eq!(err, DomainError::not_authorized("Password attempts exceeded"));
+}
+
+#[tokio::test]
+async fn attempts_in_flight_count_towards_the_lockout() {
+    let w = world();
+    let (pool_id, client_id) = pool_and_client(&w, email_pool()).await;
+    confirmed(&w, &client_id, "fay").await;
+    let pool = w.cognate.pool(&pool_id).await.unwrap();
+    let user = w.cognate.admin_get_user(&pool_id, "fay").await.unwrap();
+    let running: Vec<_> = hold_attempts(&w, &pool, &user, 5).await;
+    let err = w.cognate.begin_attempt(&pool, &user).await.err().unwrap();
+    assert_eq!(err, DomainError::not_authorized("Password attempts exceeded"));
+    drop(running);
+    assert!(w.cognate.begin_attempt(&pool, &user).await.is_ok());
+}
+
+async fn hold_attempts(
+    w: &World,
+    pool: &crate::pool::UserPool,
+    user: &crate::user::User,
+    n: usize,
+) -> Vec<super::lockout::Attempt> {
+    let mut held = Vec::new();
+    for _ in 0..n {
+        held.push(w.cognate.begin_attempt(pool, user).await.unwrap());
+    }
+    held
+}
+
+#[tokio::test]
+async fn a_code_sent_for_one_email_does_not_verify_another() {
+    let w = world();
+    let settings =
+        crate::pool::PoolSettings { alias_attributes: vec![crate::user::AliasKind::Email], ..Default::default() };
+    let (pool_id, client_id) = pool_and_client(&w, settings).await;
+    w.cognate.sign_up(signup(&client_id, "eve", "eve@evil.example")).await.unwrap();
+    w.cognate.admin_confirm_sign_up(&pool_id, "eve", None).await.unwrap();
+    let eve = w.cognate.admin_get_user(&pool_id, "eve").await.unwrap();
+    w.cognate.get_user_attribute_verification_code(&eve, "email", None, None).await.unwrap();
+    let code = w.mailer.last_code();
+    let change = vec![("email".to_string(), "ceo@corp.example".to_string())];
+    w.cognate.update_user_attributes(&eve, change, Editor::User, None, None).await.unwrap();
+    let eve = w.cognate.admin_get_user(&pool_id, "eve").await.unwrap();
+    let err = w.cognate.verify_user_attribute(&eve, "email", &code).await.unwrap_err();
+    assert!(matches!(err, DomainError::ExpiredCode(_)), "{err:?}");
+    let eve = w.cognate.admin_get_user(&pool_id, "eve").await.unwrap();
+    assert_eq!(eve.attribute("email_verified"), Some("false"));
+}
+
+#[tokio::test]
+async fn verified_flags_cannot_be_set_while_choosing_a_new_password() {
+    let w = world();
+    let (pool_id, client_id) = pool_and_client(&w, email_pool()).await;
+    w.cognate.admin_create_user(create(&pool_id, "ivy", Some("Temp-passw0rd"))).await.unwrap();
+    let c = challenge(w.cognate.initiate_auth(password_auth(&client_id, "ivy", "Temp-passw0rd")).await.unwrap());
+    let mut answer = answer_new_password(&client_id, &c, "ivy", "N3w-passw0rd");
+    answer.responses.insert("userAttributes.email".into(), "ceo@corp.example".into());
+    answer.responses.insert("userAttributes.email_verified".into(), "true".into());
+    let err = w.cognate.respond_to_auth_challenge(answer).await.unwrap_err();
+    assert_eq!(err, DomainError::not_authorized("A client attempted to write unauthorized attribute"));
+    let ivy = w.cognate.admin_get_user(&pool_id, "ivy").await.unwrap();
+    assert_eq!((ivy.status, ivy.attribute("email")), (UserStatus::ForceChangePassword, Some("ivy@example.com")));
+}
