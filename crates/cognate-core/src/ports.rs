@@ -260,6 +260,14 @@ pub trait Store: Send + Sync {
     async fn revoke_refresh_tokens(&self, pool_id: &str, which: &Revocation) -> Result<u64, StoreError>;
     /// Whether the sign-in `origin_jti` was revoked (false when unknown).
     async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> Result<bool, StoreError>;
+    /// The user of an access token and whether its sign-in was revoked, in one read: every
+    /// access-token operation asks both.
+    async fn get_token_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        origin_jti: &str,
+    ) -> Result<Option<(User, bool)>, StoreError>;
 
     async fn insert_auth_session(&self, session: &AuthSession) -> Result<(), StoreError>;
     async fn get_auth_session(&self, id_hash: &str) -> Result<Option<AuthSession>, StoreError>;

@@ -1155,6 +1155,27 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn get_token_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        origin_jti: &str,
+    ) -> Result<Option<(User, bool)>, StoreError> {
+        let (pool, sub, origin) = (pool_id.to_string(), sub.to_string(), origin_jti.to_string());
+        self.point(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS}, EXISTS(SELECT 1 FROM refresh_tokens
+                   WHERE pool_id = ?1 AND origin_jti = ?3 AND revoked = 1)
+                 FROM users WHERE pool_id = ?1 AND sub = ?2"
+            ))
+            .and_then(|mut s| {
+                s.query_row(params![pool, sub, origin], |r| Ok((user_row(r)?, r.get::<_, bool>(11)?))).optional()
+            })
+            .map_err(map_err)
+        })
+        .await
+    }
+
     async fn insert_auth_session(&self, session: &AuthSession) -> Result<(), StoreError> {
         let s = session.clone();
         self.write(move |c| {

@@ -206,6 +206,10 @@ async fn story(store: &dyn Store) {
     assert_eq!(store.revoke_refresh_tokens("us-east-1_A", &origin).await.unwrap(), 1);
     assert!(store.is_origin_revoked("us-east-1_A", "o").await.unwrap());
     assert!(!store.is_origin_revoked("us-east-1_A", "o2").await.unwrap());
+    let (carol, revoked) = store.get_token_user("us-east-1_A", "s-carol", "o").await.unwrap().unwrap();
+    assert_eq!((carol.username.as_str(), revoked), ("carol", true));
+    assert!(!store.get_token_user("us-east-1_A", "s-carol", "o2").await.unwrap().unwrap().1);
+    assert!(store.get_token_user("us-east-1_A", "nobody", "o2").await.unwrap().is_none());
     assert!(store.get_refresh_token("th").await.unwrap().unwrap().revoked);
     let everyone = Revocation::User { sub: "s-carol".into() };
     assert_eq!(store.revoke_refresh_tokens("us-east-1_A", &everyone).await.unwrap(), 1);

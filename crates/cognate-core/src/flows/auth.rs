@@ -163,7 +163,7 @@ impl Cognate {
                     self.record_failure(&pool, &user).await?;
                     return Err(DomainError::incorrect_credentials());
                 }
-                self.clear_failures(&pool, &user).await?;
+                self.clear_failures(&pool, &user, &attempt).await?;
                 drop(attempt);
                 self.ensure_verifier(&pool, &user, password).await?;
                 user

@@ -260,7 +260,7 @@ impl Cognate {
         if !user.enabled {
             return Err(DomainError::not_authorized("User is disabled."));
         }
-        self.clear_failures(&pool, &user).await?;
+        self.clear_failures(&pool, &user, &attempt).await?;
         drop(attempt);
         self.finish_sign_in(client, pool, user, client_metadata, super::auth::TOKEN_SOURCE).await
     }

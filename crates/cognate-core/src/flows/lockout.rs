@@ -38,6 +38,8 @@ pub type InFlight = Arc<Mutex<HashMap<(String, String), u32>>>;
 pub(crate) struct Attempt {
     in_flight: InFlight,
     key: (String, String),
+    /// Failures were on record when the attempt began (so a success has some to forget).
+    pub had_failures: bool,
 }
 
 impl Drop for Attempt {
@@ -76,7 +78,7 @@ impl Cognate {
             return Err(locked());
         }
         map.insert(key.clone(), running + 1);
-        Ok(Attempt { in_flight: self.in_flight.clone(), key })
+        Ok(Attempt { in_flight: self.in_flight.clone(), key, had_failures: recorded.is_some() || running > 0 })
     }
 
     pub(crate) async fn record_failure(&self, pool: &UserPool, user: &User) -> Result<()> {
@@ -85,9 +87,12 @@ impl Cognate {
         Ok(())
     }
 
-    /// Forgets failures after a successful sign-in (a read first: most users have none).
-    pub(crate) async fn clear_failures(&self, pool: &UserPool, user: &User) -> Result<()> {
-        if self.store.get_signin_failures(&pool.id, &user.sub).await?.is_some() {
+    /// Forgets failures after a successful sign-in. Most users have none, so the write is
+    /// skipped unless some were on record or another attempt ran alongside (and may have
+    /// recorded one).
+    pub(crate) async fn clear_failures(&self, pool: &UserPool, user: &User, attempt: &Attempt) -> Result<()> {
+        let others = self.in_flight.lock().map(|m| m.get(&attempt.key).copied().unwrap_or(0) > 1).unwrap_or(true);
+        if attempt.had_failures || others {
             self.store.clear_signin_failures(&pool.id, &user.sub).await?;
         }
         Ok(())

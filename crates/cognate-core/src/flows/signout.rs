@@ -13,12 +13,13 @@ impl Cognate {
     /// The user behind a verified access token, refusing tokens of revoked sign-ins and
     /// disabled users.
     pub async fn token_user(&self, pool_id: &str, sub: &str, origin_jti: Option<&str>) -> Result<User> {
-        if let Some(origin) = origin_jti {
-            if self.store.is_origin_revoked(pool_id, origin).await? {
-                return Err(DomainError::not_authorized("Access Token has been revoked"));
-            }
+        let Some(origin) = origin_jti else { return self.user_by_sub(pool_id, sub).await };
+        match self.store.get_token_user(pool_id, sub, origin).await? {
+            Some((_, true)) => Err(DomainError::not_authorized("Access Token has been revoked")),
+            Some((user, false)) if user.enabled => Ok(user),
+            Some(_) => Err(DomainError::not_authorized("User is disabled.")),
+            None => Err(DomainError::user_not_found()),
         }
-        self.user_by_sub(pool_id, sub).await
     }
 
     pub async fn global_sign_out(&self, user: &User) -> Result<()> {
