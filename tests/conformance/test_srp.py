@@ -514,3 +514,13 @@ def test_secrets_key_file_can_live_outside_the_data_dir(start_cognate, tmp_path)
     app = srp_app(server.idp())
     user = confirmed_user(app, server)
     assert "AuthenticationResult" in srp_sign_in(app, user.username)
+
+
+def test_a_timestamp_not_in_the_clients_format_is_invalid_parameter(cognate, idp):
+    app = srp_app(idp)
+    user = confirmed_user(app, cognate)
+    srp, params, challenge = start_srp(app, user.username)
+    responses = srp.process_challenge(challenge["ChallengeParameters"], params)
+    responses["TIMESTAMP"] = "2024-03-05T09:04:03Z"
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        answer(app, challenge, responses)

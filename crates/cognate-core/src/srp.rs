@@ -188,6 +188,29 @@ pub fn claim_matches(
     mac.verify_slice(&signature).is_ok()
 }
 
+/// Whether a `TIMESTAMP` has the clients' shape, `EEE MMM d HH:mm:ss UTC yyyy` in English,
+/// e.g. `Tue Mar 5 09:04:03 UTC 2024` (the day without a leading zero; some SDKs pad it).
+pub fn is_timestamp(s: &str) -> bool {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let parts: Vec<&str> = s.split(' ').collect();
+    let [weekday, month, day, time, zone, year] = parts.as_slice() else { return false };
+    let number = |t: &str, len: std::ops::RangeInclusive<usize>, max: u32| {
+        len.contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) && t.parse::<u32>().is_ok_and(|n| n <= max)
+    };
+    let clock: Vec<&str> = time.split(':').collect();
+    DAYS.contains(weekday)
+        && MONTHS.contains(month)
+        && number(day, 1..=2, 31)
+        && day.parse::<u32>().is_ok_and(|d| d >= 1)
+        && clock.len() == 3
+        && number(clock[0], 2..=2, 23)
+        && number(clock[1], 2..=2, 59)
+        && number(clock[2], 2..=2, 60)
+        && *zone == "UTC"
+        && number(year, 4..=4, 9999)
+}
+
 #[cfg(test)]
 pub(crate) mod client {
     //! The client's side, written from the clients' source, to test the server against.
@@ -285,6 +308,18 @@ mod tests {
         assert_eq!(Verifier::decode(&v.encode()), Some(v));
         assert_eq!(Verifier::decode("zz:11"), None);
         assert_eq!(Verifier::decode("11"), None);
+    }
+
+    #[test]
+    fn timestamps_have_the_clients_shape() {
+        assert!(is_timestamp("Tue Mar 5 09:04:03 UTC 2024"));
+        assert!(is_timestamp("Sun Nov 22 07:04:03 UTC 2026"));
+        assert!(is_timestamp("Sun Nov 02 07:04:03 UTC 2026"));
+        assert!(!is_timestamp("2024-03-05T09:04:03Z"));
+        assert!(!is_timestamp("Tue Mar 5 9:04:03 UTC 2024"));
+        assert!(!is_timestamp("Tue Mar 5 09:04:03 GMT 2024"));
+        assert!(!is_timestamp("Tue Mar 0 09:04:03 UTC 2024"));
+        assert!(!is_timestamp(""));
     }
 
     #[test]

@@ -231,6 +231,9 @@ impl Cognate {
         let block = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
         let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
         let timestamp = param(responses, "TIMESTAMP")?;
+        if !srp::is_timestamp(timestamp) {
+            return Err(DomainError::invalid("TIMESTAMP must look like \"Tue Mar 5 09:04:03 UTC 2024\"."));
+        }
         let session =
             self.session(&client, block, PASSWORD_VERIFIER).await.map_err(|_| DomainError::incorrect_credentials())?;
         Self::check_secret_hash(
