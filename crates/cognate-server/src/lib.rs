@@ -10,6 +10,7 @@ mod ops;
 pub mod passwords;
 mod protocol;
 pub mod sealing;
+pub mod sigv4;
 pub mod system;
 pub mod tokens;
 mod well_known;
@@ -31,6 +32,9 @@ pub struct AppState {
     pub public_url: String,
     /// The account id shown in ARNs.
     pub account_id: String,
+    /// Keys allowed to call the signed operations; `None` leaves them open (local development
+    /// on loopback).
+    pub admin: Option<Arc<sigv4::AdminKeys>>,
 }
 
 pub fn app(state: AppState) -> Router {

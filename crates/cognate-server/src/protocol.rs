@@ -2,15 +2,18 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use cognate_wire::error::ProtocolError;
-use cognate_wire::operation::{parse_target, Target};
+use cognate_wire::operation::{parse_target, Operation, Target};
 use cognate_wire::{ApiError, Input};
 use serde_json::{json, Value};
 
 use crate::ops::{self, Ctx};
+use crate::sigv4;
 use crate::AppState;
 
 /// Request bodies above this are refused (Cognito's largest members are far smaller).
@@ -27,7 +30,43 @@ fn signed_region(headers: &HeaderMap) -> Option<String> {
     (!region.is_empty() && region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')).then(|| region.to_string())
 }
 
-pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+/// The key that signed a signed operation (checked before the body is even parsed);
+/// `None` for unsigned operations and when no keys are configured.
+fn authenticate<'s>(
+    state: &'s AppState,
+    op: Operation,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<&'s sigv4::AdminKey>, ApiError> {
+    let Some(keys) = &state.admin else { return Ok(None) };
+    if !op.is_signed() {
+        return Ok(None);
+    }
+    let now = UNIX_EPOCH + Duration::from_millis(u64::try_from(state.cognate.clock.now().millis()).unwrap_or(0));
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    Ok(Some(sigv4::verify(keys, "POST", path, headers, body, now)?))
+}
+
+/// A key limited to some pools may only name one of them.
+fn authorize(key: Option<&sigv4::AdminKey>, op: Operation, input: &Input) -> Result<(), ApiError> {
+    let Some(key) = key else { return Ok(()) };
+    if let Some(pools) = &key.pools {
+        let pool = input.raw().get("UserPoolId").and_then(Value::as_str);
+        if !pool.is_some_and(|p| pools.iter().any(|allowed| allowed == p)) {
+            let who = key.label.as_deref().unwrap_or(&key.access_key_id);
+            let resource = pool.map_or_else(|| "*".to_string(), |p| format!("userpool/{p}"));
+            return Err(ProtocolError::AccessDenied(format!(
+                "User: {who} is not authorized to perform: cognito-idp:{} on resource: {resource}",
+                op.name()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+pub async fn handle(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let result = async {
         let op = match parse_target(target) {
@@ -47,7 +86,9 @@ pub async fn handle(State(state): State<AppState>, headers: HeaderMap, body: Bod
         let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
             ProtocolError::RequestTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes"))
         })?;
+        let key = authenticate(&state, op, &uri, &headers, &bytes)?;
         let input = Input::parse(&bytes)?;
+        authorize(key, op, &input)?;
         let ctx = Ctx { state: &state, region: signed_region(&headers) };
         let started = std::time::Instant::now();
         let result = ops::dispatch(op, &ctx, &input).await;

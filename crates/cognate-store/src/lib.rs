@@ -6,6 +6,7 @@
 //! (`shared/reference/perf-limits.md` §4); PostgreSQL will get its own backend behind the
 //! same `Store` trait.
 
+pub mod backup;
 mod migrations;
 mod sqlite;
 

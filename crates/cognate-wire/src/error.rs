@@ -12,6 +12,16 @@ pub enum ProtocolError {
     RequestTooLarge(String),
     /// The operation exists in Cognito but cognate does not implement it yet.
     NotImplemented(String),
+    /// A signed operation without an `Authorization` header.
+    MissingAuthenticationToken(String),
+    /// An `Authorization` header cognate cannot read.
+    IncompleteSignature(String),
+    /// An access key cognate does not know.
+    UnrecognizedClient(String),
+    /// A signature that does not match, or is outside the time window.
+    InvalidSignature(String),
+    /// A known key that may not act on this pool.
+    AccessDenied(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +116,15 @@ impl ApiError {
             ApiError::Protocol(ProtocolError::UnknownOperation(m)) => ("UnknownOperationException", 400, m.clone()),
             ApiError::Protocol(ProtocolError::RequestTooLarge(m)) => ("SerializationException", 400, m.clone()),
             ApiError::Protocol(ProtocolError::NotImplemented(m)) => ("UnsupportedOperationException", 400, m.clone()),
+            ApiError::Protocol(ProtocolError::MissingAuthenticationToken(m)) => {
+                ("MissingAuthenticationTokenException", 400, m.clone())
+            }
+            ApiError::Protocol(ProtocolError::IncompleteSignature(m)) => {
+                ("IncompleteSignatureException", 400, m.clone())
+            }
+            ApiError::Protocol(ProtocolError::UnrecognizedClient(m)) => ("UnrecognizedClientException", 400, m.clone()),
+            ApiError::Protocol(ProtocolError::InvalidSignature(m)) => ("InvalidSignatureException", 400, m.clone()),
+            ApiError::Protocol(ProtocolError::AccessDenied(m)) => ("AccessDeniedException", 400, m.clone()),
         }
     }
 }

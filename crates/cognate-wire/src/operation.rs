@@ -72,6 +72,52 @@ operations!(
     GetTokensFromRefreshToken,
 );
 
+/// The operations Cognito authorises by what is in the body (a client id, a token, a
+/// session) rather than by a SigV4 signature; every other operation is signed.
+pub const UNSIGNED: &[&str] = &[
+    "AssociateSoftwareToken",
+    "ChangePassword",
+    "CompleteWebAuthnRegistration",
+    "ConfirmDevice",
+    "ConfirmForgotPassword",
+    "ConfirmSignUp",
+    "DeleteUser",
+    "DeleteUserAttributes",
+    "DeleteWebAuthnCredential",
+    "ForgetDevice",
+    "ForgotPassword",
+    "GetDevice",
+    "GetTokensFromRefreshToken",
+    "GetUser",
+    "GetUserAttributeVerificationCode",
+    "GetUserAuthFactors",
+    "GlobalSignOut",
+    "InitiateAuth",
+    "ListDevices",
+    "ListUserSessions",
+    "ListWebAuthnCredentials",
+    "ResendConfirmationCode",
+    "RespondToAuthChallenge",
+    "RevokeToken",
+    "RevokeUserSession",
+    "SetUserMFAPreference",
+    "SetUserSettings",
+    "SignUp",
+    "StartWebAuthnRegistration",
+    "UpdateAuthEventFeedback",
+    "UpdateDeviceStatus",
+    "UpdateUserAttributes",
+    "VerifySoftwareToken",
+    "VerifyUserAttribute",
+];
+
+impl Operation {
+    /// Whether callers must sign the request (SigV4, service `cognito-idp`).
+    pub fn is_signed(self) -> bool {
+        !UNSIGNED.contains(&self.name())
+    }
+}
+
 /// What a target header names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -112,6 +158,10 @@ mod tests {
         for line in COGNITO_OPERATIONS.lines() {
             assert!(!line.is_empty());
         }
+        // The model's 34 unsigned operations, every one a Cognito operation.
+        assert_eq!(UNSIGNED.len(), 34);
+        assert!(UNSIGNED.iter().all(|u| COGNITO_OPERATIONS.lines().any(|l| l == *u)));
+        assert!(!Operation::SignUp.is_signed() && Operation::AdminGetUser.is_signed());
     }
 }
 

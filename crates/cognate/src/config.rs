@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Args;
 use cognate_server::lambda::{FunctionConfig, Runtime};
+use cognate_server::sigv4::AdminKey;
 use cognate_store::Durability;
 use serde::Deserialize;
 
@@ -50,6 +51,14 @@ pub struct ServeArgs {
     /// Instances sharing one database must share it. [default: <data-dir>/secrets.key]
     #[arg(long, env = "COGNATE_SECRETS_KEY_FILE", value_name = "FILE")]
     pub secrets_key_file: Option<PathBuf>,
+    /// TOML file of access keys allowed to call the signed (admin) operations: [[credentials]]
+    /// with access_key_id, secret_access_key, optional label and pools.
+    #[arg(long, env = "COGNATE_ADMIN_CREDENTIALS_FILE", value_name = "FILE")]
+    pub admin_credentials_file: Option<PathBuf>,
+    /// Serve the signed operations without checking signatures on a non-loopback address
+    /// (without keys, cognate otherwise refuses to listen beyond loopback).
+    #[arg(long, env = "COGNATE_ALLOW_UNAUTHENTICATED_ADMIN")]
+    pub allow_unauthenticated_admin: bool,
     /// TOML configuration file (see docs/configuration.md).
     #[arg(long, env = "COGNATE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -64,6 +73,10 @@ struct FileConfig {
     smtp_url: Option<String>,
     sms_url: Option<String>,
     secrets_key_file: Option<PathBuf>,
+    admin_credentials_file: Option<PathBuf>,
+    allow_unauthenticated_admin: Option<bool>,
+    #[serde(default)]
+    admin_credentials: Vec<CredentialFile>,
     email_from: Option<String>,
     lambda_endpoint: Option<String>,
     region: Option<String>,
@@ -78,6 +91,44 @@ struct FileConfig {
     storage: StorageConfig,
     #[serde(default)]
     functions: BTreeMap<String, FunctionFile>,
+}
+
+/// One access key for the signed operations.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+struct CredentialFile {
+    access_key_id: String,
+    secret_access_key: String,
+    label: Option<String>,
+    pools: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct CredentialsFile {
+    #[serde(default)]
+    credentials: Vec<CredentialFile>,
+}
+
+fn admin_keys(files: Vec<CredentialFile>) -> anyhow::Result<Vec<AdminKey>> {
+    let mut seen = std::collections::HashSet::new();
+    files
+        .into_iter()
+        .map(|c| {
+            if c.access_key_id.len() < 16 || c.secret_access_key.len() < 16 {
+                bail!("admin credentials: access_key_id and secret_access_key need at least 16 characters");
+            }
+            if !seen.insert(c.access_key_id.clone()) {
+                bail!("admin credentials: access key {} is listed twice", c.access_key_id);
+            }
+            Ok(AdminKey {
+                access_key_id: c.access_key_id,
+                secret_access_key: c.secret_access_key,
+                label: c.label,
+                pools: c.pools,
+            })
+        })
+        .collect()
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -197,6 +248,9 @@ pub struct Settings {
     pub sms_url: Option<String>,
     /// Where the sealing key lives; `None` with an in-memory database means a per-process key.
     pub secrets_key_file: Option<PathBuf>,
+    /// Keys for the signed operations; empty leaves them open (loopback only, unless allowed).
+    pub admin_keys: Vec<AdminKey>,
+    pub allow_unauthenticated_admin: bool,
     pub email_from: String,
     pub lambda_endpoint: Option<String>,
     pub region: String,
@@ -266,7 +320,19 @@ impl Settings {
             .secrets_key_file
             .or(file.secrets_key_file)
             .or_else(|| data_dir.as_ref().map(|d| d.join("secrets.key")));
+        let mut credentials = file.admin_credentials;
+        if let Some(path) = args.admin_credentials_file.or(file.admin_credentials_file) {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let listed: CredentialsFile =
+                toml::from_str(&text).with_context(|| format!("invalid credentials file {}", path.display()))?;
+            credentials.extend(listed.credentials);
+        }
+        let admin_keys = admin_keys(credentials)?;
+        let allow_unauthenticated_admin =
+            args.allow_unauthenticated_admin || file.allow_unauthenticated_admin.unwrap_or(false);
         Ok(Settings {
+            admin_keys,
+            allow_unauthenticated_admin,
             listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:9229".into()),
             data_dir,
             smtp_url: args.smtp_url.or(file.smtp_url),

@@ -14,6 +14,7 @@ use cognate_server::delivery::Courier;
 use cognate_server::lambda::LambdaRunner;
 use cognate_server::passwords::Argon2Passwords;
 use cognate_server::sealing::{decode_key, BlockingCpu, KeySealer};
+use cognate_server::sigv4::AdminKeys;
 use cognate_server::system::{OsRng, SystemClock};
 use cognate_server::tokens::KeyRing;
 use cognate_server::AppState;
@@ -33,6 +34,34 @@ enum Command {
     Serve(config::ServeArgs),
     /// Print the messages cognate sent or logged (sign-up codes, resends), oldest first.
     Outbox(outbox::OutboxArgs),
+    /// Write a consistent copy of the database to a file; the server may keep running.
+    Backup(BackupArgs),
+    /// Replace the database by a backup (stop the server first).
+    Restore(RestoreArgs),
+}
+
+#[derive(clap::Args)]
+struct BackupArgs {
+    /// Data directory of the server. [default: ./.cognate]
+    #[arg(long, env = "COGNATE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// The backup file to write (must not exist).
+    #[arg(long, value_name = "FILE")]
+    to: std::path::PathBuf,
+}
+
+#[derive(clap::Args)]
+struct RestoreArgs {
+    /// Data directory of the (stopped) server. [default: ./.cognate]
+    #[arg(long, env = "COGNATE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<std::path::PathBuf>,
+    /// The backup file to restore.
+    #[arg(long, value_name = "FILE")]
+    from: std::path::PathBuf,
+}
+
+fn database(data_dir: Option<std::path::PathBuf>) -> std::path::PathBuf {
+    data_dir.unwrap_or_else(|| std::path::PathBuf::from("./.cognate")).join("cognate.db")
 }
 
 fn main() -> anyhow::Result<()> {
@@ -44,6 +73,24 @@ fn main() -> anyhow::Result<()> {
             tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(settings))
         }
         Command::Outbox(args) => outbox::run(args),
+        Command::Backup(args) => {
+            let db = database(args.data_dir);
+            cognate_store::backup::backup(&db, &args.to)
+                .with_context(|| format!("cannot back up {} to {}", db.display(), args.to.display()))?;
+            println!("backed up {} to {}", db.display(), args.to.display());
+            println!("note: SRP verifiers in it are sealed with secrets.key, which is not in the backup");
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let dir = args.data_dir.clone().unwrap_or_else(|| std::path::PathBuf::from("./.cognate"));
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let _lock = lock_data_dir(&dir).context("stop the server before restoring")?;
+            let db = database(args.data_dir);
+            cognate_store::backup::restore(&args.from, &db)
+                .with_context(|| format!("cannot restore {} from {}", db.display(), args.from.display()))?;
+            println!("restored {} from {}", db.display(), args.from.display());
+            Ok(())
+        }
     }
 }
 
@@ -55,11 +102,29 @@ fn init_logging() {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 }
 
+/// Held for the server's lifetime: one server per data directory, and `cognate restore`
+/// refuses to run under a live server.
+fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("cognate.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    if file.try_lock().is_err() {
+        anyhow::bail!("another cognate is using the data dir {} (it holds {})", dir.display(), path.display());
+    }
+    Ok(file)
+}
+
 async fn serve(settings: config::Settings) -> anyhow::Result<()> {
+    let mut _lock = None;
     let store = match &settings.data_dir {
         None => SqliteStore::in_memory()?,
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
+            _lock = Some(lock_data_dir(dir)?);
             SqliteStore::open_with(&dir.join("cognate.db"), settings.durability)
                 .with_context(|| format!("cannot open the database in {}", dir.display()))?
         }
@@ -81,12 +146,24 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
     if cost.memory_kib < 19_456 || cost.iterations < 2 {
         tracing::warn!(?cost, "password hashing is below OWASP's minimum: fine for tests, not for production");
     }
-    let courier = Courier::new(settings.smtp_url.as_deref(), &settings.email_from, settings.sms_url.as_deref())
-        .map_err(anyhow::Error::msg)?;
+    let courier = Courier::new(
+        settings.smtp_url.as_deref(),
+        &settings.email_from,
+        settings.sms_url.as_deref(),
+        settings.admin_keys.is_empty(),
+    )
+    .map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
+    if settings.admin_keys.is_empty() && !address.ip().is_loopback() && !settings.allow_unauthenticated_admin {
+        anyhow::bail!(
+            "refusing to serve the admin operations unauthenticated on {address}: configure access keys \
+             (--admin-credentials-file) or pass --allow-unauthenticated-admin"
+        );
+    }
+    let admin = (!settings.admin_keys.is_empty()).then(|| Arc::new(AdminKeys::new(settings.admin_keys.clone())));
     let shutdown = shutdown_signal()?;
     let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
     let state = AppState {
@@ -114,6 +191,7 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         keys: Arc::new(KeyRing::default()),
         public_url,
         account_id: "000000000000".into(),
+        admin: admin.clone(),
     };
     let data = match &settings.data_dir {
         Some(dir) => std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()).display().to_string(),
@@ -124,6 +202,13 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         writeln!(out, "cognate {} listening on http://{address} data-dir {data}", env!("CARGO_PKG_VERSION"))?;
         out.flush()?;
+    }
+    match &admin {
+        Some(_) => tracing::info!(keys = settings.admin_keys.len(), "admin operations need SigV4 signatures"),
+        None if address.ip().is_loopback() => tracing::info!(
+            "admin operations are unauthenticated (no --admin-credentials-file): loopback only, for local development"
+        ),
+        None => tracing::warn!("admin operations are UNAUTHENTICATED on {address} (--allow-unauthenticated-admin)"),
     }
     if settings.smtp_url.is_none() {
         tracing::info!("no --smtp-url: messages are logged here and kept in the outbox (`cognate outbox`)");
