@@ -74,7 +74,7 @@ def make_idp_client(url: str, region: str = REGION) -> Any:
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY,
         config=Config(
-            retries={"max_attempts": 1, "mode": "standard"},
+            retries={"total_max_attempts": 1, "mode": "standard"},  # one attempt: no retries
             connect_timeout=5,
             read_timeout=30,
         ),

@@ -9,6 +9,7 @@ pub mod lambda;
 mod ops;
 pub mod passwords;
 mod protocol;
+pub mod ratelimit;
 pub mod sealing;
 pub mod sigv4;
 pub mod system;
@@ -35,6 +36,8 @@ pub struct AppState {
     /// Keys allowed to call the signed operations; `None` leaves them open (local development
     /// on loopback).
     pub admin: Option<Arc<sigv4::AdminKeys>>,
+    /// Request-rate limits; `None` for none (local development).
+    pub limits: Option<Arc<ratelimit::RateLimits>>,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -53,5 +56,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }

@@ -1,7 +1,8 @@
 //! The AWS JSON 1.1 endpoint: target dispatch, body limit, success and error responses.
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
@@ -66,7 +67,25 @@ fn authorize(key: Option<&sigv4::AdminKey>, op: Operation, input: &Input) -> Res
     Ok(())
 }
 
-pub async fn handle(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+/// Counts the request against the rate limits; the scope is the pool or app client it names.
+fn throttle(state: &AppState, op: Operation, input: &Input, source: IpAddr) -> Result<(), ApiError> {
+    let Some(limits) = &state.limits else { return Ok(()) };
+    let member = |name: &str| input.raw().get(name).and_then(Value::as_str);
+    let scope = member("UserPoolId").or_else(|| member("ClientId"));
+    if limits.allow(op, scope, Some(source)) {
+        Ok(())
+    } else {
+        Err(ProtocolError::TooManyRequests("Rate exceeded".into()).into())
+    }
+}
+
+pub async fn handle(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let result = async {
         let op = match parse_target(target) {
@@ -89,6 +108,7 @@ pub async fn handle(State(state): State<AppState>, uri: Uri, headers: HeaderMap,
         let key = authenticate(&state, op, &uri, &headers, &bytes)?;
         let input = Input::parse(&bytes)?;
         authorize(key, op, &input)?;
+        throttle(&state, op, &input, peer.ip())?;
         let ctx = Ctx { state: &state, region: signed_region(&headers) };
         let started = std::time::Instant::now();
         let result = ops::dispatch(op, &ctx, &input).await;

@@ -22,6 +22,8 @@ pub enum ProtocolError {
     InvalidSignature(String),
     /// A known key that may not act on this pool.
     AccessDenied(String),
+    /// Over a request-rate limit.
+    TooManyRequests(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +127,7 @@ impl ApiError {
             ApiError::Protocol(ProtocolError::UnrecognizedClient(m)) => ("UnrecognizedClientException", 400, m.clone()),
             ApiError::Protocol(ProtocolError::InvalidSignature(m)) => ("InvalidSignatureException", 400, m.clone()),
             ApiError::Protocol(ProtocolError::AccessDenied(m)) => ("AccessDeniedException", 400, m.clone()),
+            ApiError::Protocol(ProtocolError::TooManyRequests(m)) => ("TooManyRequestsException", 400, m.clone()),
         }
     }
 }

@@ -91,6 +91,49 @@ struct FileConfig {
     storage: StorageConfig,
     #[serde(default)]
     functions: BTreeMap<String, FunctionFile>,
+    #[serde(default)]
+    rate_limits: RateLimitsFile,
+}
+
+/// `[rate_limits]`: on by default when admin keys are configured.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct RateLimitsFile {
+    enabled: Option<bool>,
+    per_ip: Option<u32>,
+    #[serde(default)]
+    categories: BTreeMap<String, u32>,
+    #[serde(default)]
+    pools: BTreeMap<String, BTreeMap<String, u32>>,
+}
+
+/// The limits in force, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitSettings {
+    pub per_ip: u32,
+    pub categories: HashMap<String, u32>,
+    pub pools: HashMap<String, HashMap<String, u32>>,
+}
+
+fn rate_limits(f: &RateLimitsFile, authenticated: bool) -> anyhow::Result<Option<RateLimitSettings>> {
+    if !f.enabled.unwrap_or(authenticated) {
+        return Ok(None);
+    }
+    let known = |name: &String| cognate_server::ratelimit::CATEGORIES.iter().any(|(c, _)| c == name);
+    for name in f.categories.keys().chain(f.pools.values().flat_map(|p| p.keys())) {
+        if !known(name) {
+            bail!("rate_limits: unknown category {name:?}");
+        }
+    }
+    let mut categories: HashMap<String, u32> =
+        cognate_server::ratelimit::CATEGORIES.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+    categories.extend(f.categories.iter().map(|(k, v)| (k.clone(), *v)));
+    let pools = f
+        .pools
+        .iter()
+        .map(|(pool, limits)| (pool.clone(), limits.iter().map(|(k, v)| (k.clone(), *v)).collect()))
+        .collect();
+    Ok(Some(RateLimitSettings { per_ip: f.per_ip.unwrap_or(50), categories, pools }))
 }
 
 /// One access key for the signed operations.
@@ -251,6 +294,7 @@ pub struct Settings {
     /// Keys for the signed operations; empty leaves them open (loopback only, unless allowed).
     pub admin_keys: Vec<AdminKey>,
     pub allow_unauthenticated_admin: bool,
+    pub rate_limits: Option<RateLimitSettings>,
     pub email_from: String,
     pub lambda_endpoint: Option<String>,
     pub region: String,
@@ -330,7 +374,9 @@ impl Settings {
         let admin_keys = admin_keys(credentials)?;
         let allow_unauthenticated_admin =
             args.allow_unauthenticated_admin || file.allow_unauthenticated_admin.unwrap_or(false);
+        let rate_limits = rate_limits(&file.rate_limits, !admin_keys.is_empty())?;
         Ok(Settings {
+            rate_limits,
             admin_keys,
             allow_unauthenticated_admin,
             listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:9229".into()),

@@ -13,6 +13,7 @@ use cognate_core::Cognate;
 use cognate_server::delivery::Courier;
 use cognate_server::lambda::LambdaRunner;
 use cognate_server::passwords::Argon2Passwords;
+use cognate_server::ratelimit::{LocalBuckets, RateLimits};
 use cognate_server::sealing::{decode_key, BlockingCpu, KeySealer};
 use cognate_server::sigv4::AdminKeys;
 use cognate_server::system::{OsRng, SystemClock};
@@ -192,6 +193,14 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         public_url,
         account_id: "000000000000".into(),
         admin: admin.clone(),
+        limits: settings.rate_limits.as_ref().map(|r| {
+            Arc::new(RateLimits {
+                defaults: r.categories.clone(),
+                pools: r.pools.clone(),
+                per_ip: r.per_ip,
+                counter: Box::new(LocalBuckets::default()),
+            })
+        }),
     };
     let data = match &settings.data_dir {
         Some(dir) => std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()).display().to_string(),
