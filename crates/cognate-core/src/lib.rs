@@ -5,6 +5,8 @@
 //! randomness and password hashing only through the traits in [`ports`], so every rule can
 //! be unit-tested with a fake clock and in-memory fakes.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod attributes;
 pub mod client;
 pub mod codes;

@@ -4,6 +4,8 @@
 //!
 //! It knows no SQL: storage is whatever `Store` it is given.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod delivery;
 pub mod lambda;
 mod ops;

@@ -6,6 +6,8 @@
 //! (`shared/reference/perf-limits.md` §4); PostgreSQL will get its own backend behind the
 //! same `Store` trait.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod backup;
 mod migrations;
 mod sqlite;

@@ -3,6 +3,8 @@
 //!
 //! Only this crate spells AWS member names (`UserPoolId`, `UserNotConfirmedException`).
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
 pub mod client;
 pub mod error;
 pub mod input;
