@@ -133,9 +133,10 @@ fn success(value: Value) -> Response {
     response
 }
 
-/// A header-safe copy of a message: visible ASCII only.
+/// A header-safe copy of a message: visible ASCII only, at most 1 KiB (HTTP clients refuse
+/// very long header lines).
 fn header_text(s: &str) -> HeaderValue {
-    let clean: String = s.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect();
+    let clean: String = s.chars().take(1024).map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect();
     HeaderValue::from_str(&clean).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 

@@ -113,7 +113,13 @@ pub fn parse_settings(input: &Input) -> WireResult<ClientSettings> {
     input.opt_str_list("CallbackURLs", &rules::REDIRECT_URL, 100)?;
     input.opt_str_list("LogoutURLs", &rules::REDIRECT_URL, 100)?;
     input.opt_str("DefaultRedirectURI", &rules::REDIRECT_URL)?;
-    input.opt_enum_list("AllowedOAuthFlows", &["code", "implicit", "client_credentials"])?;
+    if input
+        .opt_enum_list("AllowedOAuthFlows", &["code", "implicit", "client_credentials"])?
+        .is_some_and(|f| f.len() > 3)
+    {
+        return Err(validation_error("allowedOAuthFlows", None, "Member must have length less than or equal to 3"));
+    }
+    input.opt_str("ClientSecret", &rules::CLIENT_SECRET)?;
     input.opt_str_list("AllowedOAuthScopes", &rules::SCOPE, 50)?;
     input.opt_bool("AllowedOAuthFlowsUserPoolClient")?;
     input.opt_bool("EnablePropagateAdditionalUserContextData")?;

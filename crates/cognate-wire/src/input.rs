@@ -32,7 +32,9 @@ fn member_path(prefix: &str, name: &str) -> String {
 }
 
 pub fn validation_error(path: &str, value: Option<&str>, constraint: &str) -> ApiError {
+    // Huge values are not echoed whole: the message also travels in a response header.
     let value = match value {
+        Some(v) if v.chars().count() > 256 => format!("Value '{}...' at", v.chars().take(256).collect::<String>()),
         Some(v) => format!("Value '{v}' at"),
         None => "Value at".to_string(),
     };
@@ -248,15 +250,25 @@ impl Input {
             .map(Some)
     }
 
-    /// String → string maps (`ClientMetadata`, `AuthParameters`).
+    /// String → string maps (`ClientMetadata`).
     pub fn opt_string_map(&self, name: &str) -> WireResult<Option<BTreeMap<String, String>>> {
+        self.string_map(name, &crate::rules::MAP_STRING)
+    }
+
+    /// Maps whose values are secrets (`AuthParameters`, `ChallengeResponses`): never echoed.
+    pub fn opt_secret_map(&self, name: &str) -> WireResult<Option<BTreeMap<String, String>>> {
+        self.string_map(name, &crate::rules::SECRET_STRING)
+    }
+
+    fn string_map(&self, name: &str, values: &Rule) -> WireResult<Option<BTreeMap<String, String>>> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Object(map)) => map
                 .iter()
                 .map(|(k, v)| match v {
                     Value::String(s) => {
-                        check_rule(&self.path(name), s, &crate::rules::MAP_STRING)?;
+                        check_rule(&format!("{}.key", self.path(name)), k, &crate::rules::MAP_STRING)?;
+                        check_rule(&self.path(name), s, values)?;
                         Ok((k.clone(), s.clone()))
                     }
                     _ => Err(type_error(&format!("{}.{k}", self.path(name)), "a string")),
@@ -270,6 +282,33 @@ impl Input {
     /// Checks that a member, if present, is an object (for members stored but not read).
     pub fn expect_object(&self, name: &str) -> WireResult<()> {
         self.opt_object(name).map(|_| ())
+    }
+
+    /// The context members of the user-facing and admin calls, which cognate checks but does
+    /// not act on: `AnalyticsMetadata`, `UserContextData` (sensitive) and `ContextData`.
+    pub fn check_context(&self) -> WireResult<()> {
+        use crate::rules::{MAP_STRING, SECRET_STRING};
+        if let Some(a) = self.opt_object("AnalyticsMetadata")? {
+            a.opt_str("AnalyticsEndpointId", &MAP_STRING)?;
+        }
+        if let Some(u) = self.opt_object("UserContextData")? {
+            u.opt_str("IpAddress", &SECRET_STRING)?;
+            u.opt_str("EncodedData", &SECRET_STRING)?;
+        }
+        if let Some(c) = self.opt_object("ContextData")? {
+            c.req_str("IpAddress", &MAP_STRING)?;
+            c.req_str("ServerName", &MAP_STRING)?;
+            c.req_str("ServerPath", &MAP_STRING)?;
+            c.opt_str("EncodedData", &MAP_STRING)?;
+            let headers = c
+                .opt_object_list("HttpHeaders")?
+                .ok_or_else(|| validation_error(&c.path("HttpHeaders"), None, "Member must not be null"))?;
+            for h in headers {
+                h.opt_str("headerName", &MAP_STRING)?;
+                h.opt_str("headerValue", &MAP_STRING)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -106,8 +106,72 @@ fn lambda_config(input: &Input) -> WireResult<LambdaSettings> {
     Ok((out, version))
 }
 
+/// Members stored and echoed (the passthrough) but not acted on: checked against the model
+/// so that what is stored is what Cognito would have accepted.
+fn stored_members(input: &Input) -> WireResult<()> {
+    if let Some(d) = input.opt_object("DeviceConfiguration")? {
+        d.opt_bool("ChallengeRequiredOnNewDevice")?;
+        d.opt_bool("DeviceOnlyRememberedOnUserPrompt")?;
+    }
+    if let Some(e) = input.opt_object("EmailConfiguration")? {
+        e.opt_str("SourceArn", &rules::ARN)?;
+        e.opt_str("ReplyToEmailAddress", &rules::EMAIL_ADDRESS)?;
+        e.opt_enum("EmailSendingAccount", &["COGNITO_DEFAULT", "DEVELOPER"])?;
+        e.opt_str("From", &rules::MAP_STRING)?;
+        e.opt_str("ConfigurationSet", &rules::CONFIGURATION_SET)?;
+    }
+    if let Some(a) = input.opt_object("UserPoolAddOns")? {
+        if a.opt_enum("AdvancedSecurityMode", &["OFF", "AUDIT", "ENFORCED"])?.is_none() {
+            return Err(validation_error("userPoolAddOns.advancedSecurityMode", None, "Member must not be null"));
+        }
+        a.expect_object("AdvancedSecurityAdditionalFlows")?;
+    }
+    if let Some(r) = input.opt_object("AccountRecoverySetting")? {
+        if let Some(mechanisms) = r.opt_object_list("RecoveryMechanisms")? {
+            if mechanisms.is_empty() || mechanisms.len() > 2 {
+                return Err(validation_error(
+                    "accountRecoverySetting.recoveryMechanisms",
+                    None,
+                    "Member must have length between 1 and 2",
+                ));
+            }
+            for m in mechanisms {
+                if m.opt_int("Priority", 1, 2)?.is_none() {
+                    return Err(validation_error(
+                        "accountRecoverySetting.recoveryMechanisms.member.priority",
+                        None,
+                        "Member must not be null",
+                    ));
+                }
+                if m.opt_enum("Name", &["verified_email", "verified_phone_number", "admin_only"])?.is_none() {
+                    return Err(validation_error(
+                        "accountRecoverySetting.recoveryMechanisms.member.name",
+                        None,
+                        "Member must not be null",
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(tags) = input.opt_string_map("UserPoolTags")? {
+        for (k, v) in &tags {
+            crate::input::check_rule("userPoolTags.key", k, &rules::TAG_KEY)?;
+            crate::input::check_rule("userPoolTags.value", v, &rules::TAG_VALUE)?;
+        }
+    }
+    for object in
+        ["SmsConfiguration", "KeyConfiguration", "IssuerConfiguration", "AcrConfiguration", "DcrConfiguration"]
+    {
+        input.expect_object(object)?;
+    }
+    Ok(())
+}
+
 fn schema(input: &Input) -> WireResult<Vec<SchemaAttribute>> {
     let Some(items) = input.opt_object_list("Schema")? else { return Ok(Vec::new()) };
+    if items.is_empty() {
+        return Err(validation_error("schema", None, "Member must have length greater than or equal to 1"));
+    }
     if items.len() > 50 {
         return Err(validation_error("schema", None, "Member must have length less than or equal to 50"));
     }
@@ -135,8 +199,8 @@ fn schema(input: &Input) -> WireResult<Vec<SchemaAttribute>> {
             developer_only: item.opt_bool("DeveloperOnlyAttribute")?.unwrap_or(false),
             mutable: item.opt_bool("Mutable")?.unwrap_or(true),
             required,
-            min_length: strings.opt_str("MinLength", &rules::ANY)?,
-            max_length: strings.opt_str("MaxLength", &rules::ANY)?,
+            min_length: strings.opt_str("MinLength", &rules::MAP_STRING)?,
+            max_length: strings.opt_str("MaxLength", &rules::MAP_STRING)?,
             min_value: numbers.opt_str("MinValue", &rules::ANY)?,
             max_value: numbers.opt_str("MaxValue", &rules::ANY)?,
         };
@@ -186,18 +250,7 @@ pub fn parse_settings(input: &Input) -> WireResult<PoolSettings> {
         s.verify_before_update =
             alias_kinds(&u, "AttributesRequireVerificationBeforeUpdate", &["phone_number", "email"])?;
     }
-    for object in [
-        "DeviceConfiguration",
-        "EmailConfiguration",
-        "SmsConfiguration",
-        "UserPoolTags",
-        "UserPoolAddOns",
-        "AccountRecoverySetting",
-        "KeyConfiguration",
-        "IssuerConfiguration",
-    ] {
-        input.expect_object(object)?;
-    }
+    stored_members(input)?;
     let mut passthrough = input.raw().clone();
     for fixed in FIXED_MEMBERS {
         passthrough.remove(*fixed);

@@ -46,6 +46,11 @@ pattern!(EMAIL_SUBJECT_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+");
 pattern!(ARN_RE, r"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?");
 pattern!(REDIRECT_URL_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+");
 pattern!(SCOPE_RE, r"[\x21\x23-\x5B\x5D-\x7E]+");
+pattern!(DEVICE_KEY_RE, r"[\w-]+_[0-9a-f-]+");
+pattern!(EMAIL_ADDRESS_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+@[\p{L}\p{M}\p{S}\p{N}\p{P}]+");
+pattern!(CONFIGURATION_SET_RE, r"[a-zA-Z0-9_-]+");
+pattern!(TAG_KEY_RE, r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*");
+pattern!(TAG_VALUE_RE, r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*");
 pattern!(PROVIDER_NAME_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+");
 
 const UNBOUNDED: usize = usize::MAX;
@@ -58,6 +63,9 @@ macro_rules! rule {
     ($name:ident, $min:expr, $max:expr) => {
         pub static $name: Rule = Rule { min: $min, max: $max, pattern: None, pattern_text: "", sensitive: false };
     };
+    ($name:ident, $min:expr, $max:expr, sensitive) => {
+        pub static $name: Rule = Rule { min: $min, max: $max, pattern: None, pattern_text: "", sensitive: true };
+    };
 }
 
 rule!(POOL_ID, 1, 55, POOL_ID_RE, r"[\w-]+_[0-9a-zA-Z]+", false);
@@ -69,11 +77,11 @@ rule!(PASSWORD, 0, 256, PASSWORD_RE, r"[\S]+", true);
 rule!(SECRET_HASH, 1, 128, SECRET_HASH_RE, r"[\w+=/]+", true);
 rule!(CONFIRMATION_CODE, 1, 2048, NON_SPACE_RE, r"[\S]+", false);
 rule!(PAGINATION_KEY, 1, UNBOUNDED, NON_SPACE_RE, r"[\S]+", false);
-rule!(SESSION, 20, 4096);
+rule!(SESSION, 20, 4096, sensitive);
 rule!(TOKEN, 0, UNBOUNDED, TOKEN_RE, r"[A-Za-z0-9-_=.]+", true);
 rule!(ATTRIBUTE_NAME, 1, 32, ATTRIBUTE_NAME_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+", false);
 rule!(CUSTOM_ATTRIBUTE_NAME, 1, 20, CUSTOM_ATTRIBUTE_NAME_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+", false);
-rule!(ATTRIBUTE_VALUE, 0, 2048);
+rule!(ATTRIBUTE_VALUE, 0, 2048, sensitive);
 rule!(USER_FILTER, 0, 256);
 rule!(SMS_MESSAGE, 6, 140, SMS_MESSAGE_RE, r".*\{####\}.*", false);
 rule!(
@@ -109,6 +117,20 @@ rule!(SCOPE, 1, 256, SCOPE_RE, r"[\x21\x23-\x5B\x5D-\x7E]+", false);
 rule!(PROVIDER_NAME, 1, 32, PROVIDER_NAME_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+", false);
 rule!(ANY, 0, UNBOUNDED);
 rule!(MAP_STRING, 0, 131_072);
+rule!(SECRET_STRING, 0, 131_072, sensitive);
+rule!(CLIENT_SECRET, 24, 64, CLIENT_ID_RE, r"[\w+]+", true);
+rule!(DEVICE_KEY, 1, 55, DEVICE_KEY_RE, r"[\w-]+_[0-9a-f-]+", false);
+rule!(
+    EMAIL_ADDRESS,
+    0,
+    UNBOUNDED,
+    EMAIL_ADDRESS_RE,
+    r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+@[\p{L}\p{M}\p{S}\p{N}\p{P}]+",
+    false
+);
+rule!(CONFIGURATION_SET, 1, 64, CONFIGURATION_SET_RE, r"^[a-zA-Z0-9_-]+$", false);
+rule!(TAG_KEY, 1, 128, TAG_KEY_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$", false);
+rule!(TAG_VALUE, 0, 256, TAG_VALUE_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$", false);
 
 #[cfg(test)]
 mod tests {

@@ -49,11 +49,10 @@ pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input, admin: bool) -> OpResul
     let pool_id = if admin { Some(input.req_str("UserPoolId", &rules::POOL_ID)?) } else { None };
     let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
     let flow = input.opt_enum("AuthFlow", FLOWS)?.ok_or_else(|| missing("authFlow"))?;
-    let parameters = input.opt_string_map("AuthParameters")?.unwrap_or_default();
+    let parameters = input.opt_secret_map("AuthParameters")?.unwrap_or_default();
     let client_metadata = input.opt_string_map("ClientMetadata")?;
     input.opt_str("Session", &rules::SESSION)?;
-    input.expect_object("AnalyticsMetadata")?;
-    input.expect_object(if admin { "ContextData" } else { "UserContextData" })?;
+    input.check_context()?;
     let request = AuthRequest { client_id, pool_id, flow, parameters, client_metadata };
     let outcome = ctx.state.cognate.initiate_auth(request).await?;
     outcome_json(ctx, outcome).await
@@ -63,11 +62,10 @@ pub async fn respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input, admin: bool
     let pool_id = if admin { Some(input.req_str("UserPoolId", &rules::POOL_ID)?) } else { None };
     let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
     let challenge_name = input.opt_enum("ChallengeName", CHALLENGES)?.ok_or_else(|| missing("challengeName"))?;
-    let responses = input.opt_string_map("ChallengeResponses")?.unwrap_or_default();
+    let responses = input.opt_secret_map("ChallengeResponses")?.unwrap_or_default();
     let session = input.opt_str("Session", &rules::SESSION)?;
     let client_metadata = input.opt_string_map("ClientMetadata")?;
-    input.expect_object("AnalyticsMetadata")?;
-    input.expect_object(if admin { "ContextData" } else { "UserContextData" })?;
+    input.check_context()?;
     let request = RespondRequest { client_id, pool_id, challenge_name, responses, session, client_metadata };
     let outcome = ctx.state.cognate.respond_to_auth_challenge(request).await?;
     outcome_json(ctx, outcome).await
@@ -76,9 +74,9 @@ pub async fn respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input, admin: bool
 pub async fn get_tokens_from_refresh_token(ctx: &Ctx<'_>, input: &Input) -> OpResult {
     let token = input.req_str("RefreshToken", &rules::TOKEN)?;
     let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
-    let secret = input.opt_str("ClientSecret", &rules::ANY)?;
+    let secret = input.opt_str("ClientSecret", &rules::CLIENT_SECRET)?;
     let metadata = input.opt_string_map("ClientMetadata")?;
-    input.opt_str("DeviceKey", &rules::ANY)?;
+    input.opt_str("DeviceKey", &rules::DEVICE_KEY)?;
     let grant =
         ctx.state.cognate.get_tokens_from_refresh_token(&client_id, secret.as_deref(), &token, metadata).await?;
     let mut out = outcome_json(ctx, AuthOutcome::Tokens(Box::new(grant))).await?;

@@ -42,6 +42,7 @@ pub async fn list_user_pools(ctx: &Ctx<'_>, input: &Input) -> OpResult {
 
 pub async fn update_user_pool(ctx: &Ctx<'_>, input: &Input) -> OpResult {
     let id = input.req_str("UserPoolId", &rules::POOL_ID)?;
+    input.opt_str("PoolName", &rules::POOL_NAME)?;
     let settings = pool::parse_settings(input)?;
     ctx.state.cognate.update_pool(&id, settings).await?;
     Ok(json!({}))
@@ -73,6 +74,7 @@ pub async fn describe_user_pool_client(ctx: &Ctx<'_>, input: &Input) -> OpResult
 pub async fn list_user_pool_clients(ctx: &Ctx<'_>, input: &Input) -> OpResult {
     let pool_id = input.req_str("UserPoolId", &rules::POOL_ID)?;
     let max = input.opt_int("MaxResults", 1, 60)?.unwrap_or(60);
+    input.opt_enum("ClientType", &["REGULAR", "DCR"])?;
     let after = decode_token(input.opt_str("NextToken", &rules::PAGINATION_KEY)?, "NextToken")?;
     let page = ctx.state.cognate.list_clients(&pool_id, after.as_deref(), max as usize).await?;
     let mut out =

@@ -10,13 +10,7 @@ use super::{Ctx, OpResult};
 /// does not act on them (the trigger issue passes `ClientMetadata` on).
 fn check_context_members(input: &Input) -> Result<(), ApiError> {
     input.opt_string_map("ClientMetadata")?;
-    if let Some(a) = input.opt_object("AnalyticsMetadata")? {
-        a.opt_str("AnalyticsEndpointId", &rules::MAP_STRING)?;
-    }
-    if let Some(u) = input.opt_object("UserContextData")? {
-        u.opt_str("IpAddress", &rules::MAP_STRING)?;
-        u.opt_str("EncodedData", &rules::MAP_STRING)?;
-    }
+    input.check_context()?;
     input.opt_str("Session", &rules::SESSION)?;
     Ok(())
 }
