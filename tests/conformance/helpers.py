@@ -31,6 +31,13 @@ REGION = "us-east-1"
 PASSWORD = "Corr3ct-Horse!"
 OTHER_PASSWORD = "Wr0ng-Battery!"
 
+# Cognito's messages that several test files assert.
+WRONG_CODE_MESSAGE = "Invalid verification code provided, please try again."
+EXPIRED_CODE_MESSAGE = "Invalid code provided, please request a code again."
+LIMIT_MESSAGE = "Attempt limit exceeded, please try after some time."
+UNAUTHORIZED_ATTRIBUTE_MESSAGE = "A client attempted to write unauthorized attribute"
+INCORRECT = "Incorrect username or password."
+
 POOL_ID_RE = re.compile(r"^us-east-1_[0-9A-Za-z]{9}$")
 CLIENT_ID_RE = re.compile(r"^[a-z0-9]{26}$")
 CODE_RE = re.compile(r"\b(\d{6})\b")

@@ -41,6 +41,29 @@ from urllib.parse import unquote, urlsplit
 INVOKE_PREFIX = "/2015-03-31/functions/"
 INVOKE_SUFFIX = "/invocations"
 MAX_BODY = 6 * 1024 * 1024  # Lambda's synchronous payload limit
+
+
+def read_body(handler: BaseHTTPRequestHandler, limit: int) -> bytes:
+    """A request body, plain (Content-Length) or chunked; ValueError above ``limit`` bytes."""
+    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
+        chunks = []
+        total = 0
+        while True:
+            size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                break
+            total += size
+            if total > limit:
+                raise ValueError("body too large")
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline()
+        return b"".join(chunks)
+    length = int(handler.headers.get("Content-Length") or 0)
+    if length > limit:
+        raise ValueError("body too large")
+    return handler.rfile.read(length) if length else b""
 MAX_CALLS_PER_FUNCTION = 1000  # recording is bounded
 STOP_TIMEOUT = 5.0
 
@@ -244,25 +267,7 @@ class _InvokeHandler(BaseHTTPRequestHandler):
 
     # -- plumbing
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            total = 0
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                total += size
-                if total > MAX_BODY:
-                    raise ValueError("body too large")
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise ValueError("body too large")
-        return self.rfile.read(length) if length else b""
+        return read_body(self, MAX_BODY)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         if self.owner._stopping.is_set():

@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from helpers import extract_code
+from lambda_stub import read_body
 
 MAX_BODY = 1024 * 1024
 MAX_RECORDED = 2000
@@ -218,24 +219,7 @@ class _SinkHandler(BaseHTTPRequestHandler):
         pass
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks, total = [], 0
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    break
-                total += size
-                if total > MAX_BODY:
-                    raise ValueError("body too large")
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise ValueError("body too large")
-        return self.rfile.read(length) if length else b""
+        return read_body(self, MAX_BODY)
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)

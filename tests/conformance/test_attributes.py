@@ -30,11 +30,8 @@ from helpers import (
     unique_name,
     wrong_code,
 )
+from helpers import EXPIRED_CODE_MESSAGE, LIMIT_MESSAGE, UNAUTHORIZED_ATTRIBUTE_MESSAGE, WRONG_CODE_MESSAGE
 
-WRONG_CODE_MESSAGE = "Invalid verification code provided, please try again."
-EXPIRED_CODE_MESSAGE = "Invalid code provided, please request a code again."
-LIMIT_MESSAGE = "Attempt limit exceeded, please try after some time."
-UNAUTHORIZED_ATTRIBUTE_MESSAGE = "A client attempted to write unauthorized attribute"
 TENANT_SCHEMA = [{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}]
 ALIAS_POOL = {"AliasAttributes": ["email"]}
 KEEP_ORIGINAL_POOL = {

@@ -18,10 +18,8 @@ from helpers import (
     unique_name,
     wrong_code,
 )
+from helpers import EXPIRED_CODE_MESSAGE, LIMIT_MESSAGE, WRONG_CODE_MESSAGE
 
-WRONG_CODE_MESSAGE = "Invalid verification code provided, please try again."
-EXPIRED_CODE_MESSAGE = "Invalid code provided, please request a code again."
-LIMIT_MESSAGE = "Attempt limit exceeded, please try after some time."
 THROTTLE_CODES = {"LimitExceededException", "TooManyFailedAttemptsException"}
 
 

@@ -25,6 +25,7 @@ from helpers import (
     refresh_auth,
     unique_name,
 )
+from helpers import INCORRECT
 from trigger_helpers import (
     HANDLERS,
     arn,
@@ -42,7 +43,6 @@ HANDLER_FILES = {DEFINE: "define_auth_challenge", CREATE: "create_auth_challenge
 CUSTOM_FLOWS = ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 RIGHT, WRONG = "5", "4"
 PUBLIC = {"captchaUrl": "url/123.jpg", "question": "What is 2 + 3?"}  # + "attempt"
-INCORRECT = "Incorrect username or password."
 NOT_CONFIGURED = "Custom auth lambda trigger is not configured for the user pool."
 ENVELOPE_KEYS = {"version", "triggerSource", "region", "userPoolId", "userName", "callerContext",
                  "request", "response"}

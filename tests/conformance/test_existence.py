@@ -33,12 +33,11 @@ from helpers import (
     unique_email,
     unique_name,
 )
+from helpers import INCORRECT, WRONG_CODE_MESSAGE
 from test_srp import answer, start_srp
 
-INCORRECT = "Incorrect username or password."
 USER_NOT_FOUND = "User does not exist."
 NOT_FOUND_FOR_CLIENT = "Username/client id combination not found."
-WRONG_CODE_MESSAGE = "Invalid verification code provided, please try again."
 NEW_PASSWORD = "N3w-Passw0rd!"
 FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 HEX_DIGITS = set("0123456789abcdefABCDEF")

@@ -22,8 +22,8 @@ from helpers import (
     error_message,
     make_app,
 )
+from helpers import INCORRECT
 
-INCORRECT = "Incorrect username or password."
 LOCKED = "Password attempts exceeded"
 MARGIN = 0.6  # seconds added after a lock is due to end
 

@@ -21,14 +21,12 @@ from helpers import (
     unique_name,
     wrong_code,
 )
+from helpers import EXPIRED_CODE_MESSAGE, INCORRECT, LIMIT_MESSAGE, WRONG_CODE_MESSAGE
 
 NEW_PASSWORD = "N3w-Passw0rd!"
 BAD_PASSWORD = "no-uppercase-1!"  # long enough, but the default policy wants uppercase
 POLICY_MESSAGE_PREFIX = "Password did not conform with policy"
-WRONG_CODE_MESSAGE = "Invalid verification code provided, please try again."
-EXPIRED_CODE_MESSAGE = "Invalid code provided, please request a code again."
-LIMIT_MESSAGE = "Attempt limit exceeded, please try after some time."
-INCORRECT_MESSAGE = "Incorrect username or password."
+INCORRECT_MESSAGE = INCORRECT
 
 
 def forgot(app: App, username: str, **kwargs) -> dict:

@@ -258,8 +258,6 @@ pub trait Store: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Marks the covered refresh tokens revoked; returns how many.
     async fn revoke_refresh_tokens(&self, pool_id: &str, which: &Revocation) -> Result<u64, StoreError>;
-    /// Whether the sign-in `origin_jti` was revoked (false when unknown).
-    async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> Result<bool, StoreError>;
     /// The user of an access token and whether its sign-in was revoked, in one read: every
     /// access-token operation asks both.
     async fn get_token_user(

@@ -518,17 +518,16 @@ impl Store for MemStore {
         }
         Ok(n)
     }
-    async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> Result<bool, StoreError> {
-        let m = self.inner.lock().unwrap();
-        Ok(m.refresh.values().any(|t| t.pool_id == pool_id && t.origin_jti == origin_jti && t.revoked))
-    }
     async fn get_token_user(
         &self,
         pool_id: &str,
         sub: &str,
         origin_jti: &str,
     ) -> Result<Option<(User, bool)>, StoreError> {
-        let revoked = self.is_origin_revoked(pool_id, origin_jti).await?;
+        let revoked = {
+            let m = self.inner.lock().unwrap();
+            m.refresh.values().any(|t| t.pool_id == pool_id && t.origin_jti == origin_jti && t.revoked)
+        };
         Ok(self.get_user_by_sub(pool_id, sub).await?.map(|u| (u, revoked)))
     }
     async fn insert_auth_session(&self, session: &AuthSession) -> Result<(), StoreError> {

@@ -1142,19 +1142,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn is_origin_revoked(&self, pool_id: &str, origin_jti: &str) -> Result<bool, StoreError> {
-        let (pool, origin) = (pool_id.to_string(), origin_jti.to_string());
-        self.point(move |c| {
-            c.prepare_cached(
-                "SELECT 1 FROM refresh_tokens WHERE pool_id = ?1 AND origin_jti = ?2 AND revoked = 1 LIMIT 1",
-            )
-            .and_then(|mut s| s.query_row(params![pool, origin], |_| Ok(true)).optional())
-            .map(|found| found.unwrap_or(false))
-            .map_err(map_err)
-        })
-        .await
-    }
-
     async fn get_token_user(
         &self,
         pool_id: &str,

@@ -321,14 +321,7 @@ impl Cognate {
         client_metadata: Metadata,
     ) -> Result<TokenGrant> {
         let (client, pool) = self.client_and_pool(client_id).await?;
-        if let Some(secret) = &client.secret {
-            use subtle::ConstantTimeEq;
-            if !bool::from(secret.as_bytes().ct_eq(client_secret.unwrap_or("").as_bytes())) {
-                return Err(DomainError::not_authorized(format!(
-                    "Client {client_id} is configured with secret but the secret was not received or is incorrect"
-                )));
-            }
-        }
+        Self::check_client_secret(&client, client_secret)?;
         let record = self.live_refresh_token(&client, &pool, token).await?;
         let user = self.store.get_user_by_sub(&pool.id, &record.sub).await?.ok_or_else(invalid_refresh)?;
         let rotate = client.settings.refresh_token_rotation.is_some();

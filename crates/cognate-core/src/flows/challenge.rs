@@ -95,6 +95,25 @@ impl Cognate {
         Ok(session)
     }
 
+    /// The session an answer names by its `Session`, after the answer's `SECRET_HASH` (over
+    /// the `USERNAME` it sends or the session's user) was checked.
+    pub(crate) async fn answered_session(
+        &self,
+        client: &AppClient,
+        token: &str,
+        challenge: &str,
+        responses: &BTreeMap<String, String>,
+    ) -> Result<AuthSession> {
+        let username = param(responses, "USERNAME")?;
+        let session = self.session(client, token, challenge).await?;
+        Self::check_secret_hash(
+            client,
+            responses.get("SECRET_HASH").map(String::as_str),
+            &[username, session.username.as_str()],
+        )?;
+        Ok(session)
+    }
+
     /// USER_SRP_AUTH / ADMIN_USER_SRP_AUTH: the server's half of SRP. An unknown user gets a
     /// decoy challenge when the client hides user existence, failing only at the claim.
     pub(crate) async fn srp_start(
@@ -297,14 +316,8 @@ impl Cognate {
         responses: &BTreeMap<String, String>,
         client_metadata: Metadata,
     ) -> Result<AuthOutcome> {
-        let username = param(responses, "USERNAME")?;
         let new_password = param(responses, "NEW_PASSWORD")?;
-        let session = self.session(&client, token, NEW_PASSWORD_REQUIRED).await?;
-        Self::check_secret_hash(
-            &client,
-            responses.get("SECRET_HASH").map(String::as_str),
-            &[username, session.username.as_str()],
-        )?;
+        let session = self.answered_session(&client, token, NEW_PASSWORD_REQUIRED, responses).await?;
         let sub = session.sub.as_deref().ok_or_else(invalid_session)?;
         let mut user = self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?;
         if user.status != UserStatus::ForceChangePassword {

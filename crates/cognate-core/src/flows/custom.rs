@@ -208,14 +208,8 @@ impl Cognate {
         responses: &BTreeMap<String, String>,
         client_metadata: Metadata,
     ) -> Result<AuthOutcome> {
-        let username = param(responses, "USERNAME")?;
         let answer = param(responses, "ANSWER")?;
-        let session = self.session(&client, token, CUSTOM_CHALLENGE).await?;
-        Self::check_secret_hash(
-            &client,
-            responses.get("SECRET_HASH").map(String::as_str),
-            &[username, session.username.as_str()],
-        )?;
+        let session = self.answered_session(&client, token, CUSTOM_CHALLENGE, responses).await?;
         if !self.store.delete_auth_session(&session.id_hash).await? {
             return Err(DomainError::not_authorized("Invalid session for the user."));
         }

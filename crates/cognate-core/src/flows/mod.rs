@@ -142,6 +142,20 @@ impl Cognate {
         }
     }
 
+    /// Checks a `ClientSecret` given in clear (RevokeToken, GetTokensFromRefreshToken) for
+    /// clients that have one.
+    pub fn check_client_secret(client: &AppClient, presented: Option<&str>) -> Result<()> {
+        use subtle::ConstantTimeEq;
+        let Some(secret) = &client.secret else { return Ok(()) };
+        if bool::from(secret.as_bytes().ct_eq(presented.unwrap_or("").as_bytes())) {
+            return Ok(());
+        }
+        Err(DomainError::not_authorized(format!(
+            "Client {} is configured with secret but the secret was not received or is incorrect",
+            client.client_id
+        )))
+    }
+
     /// Finds a user by what a caller typed: the username, or an email / phone number /
     /// preferred username that the pool accepts in its place.
     pub async fn find_user(&self, pool: &UserPool, name: &str) -> Result<Option<User>> {

@@ -18,7 +18,7 @@ use crate::error::{DomainError, Result, StoreError};
 use crate::pool::UserPool;
 use crate::ports::AttributeChange;
 use crate::triggers::Metadata;
-use crate::user::{AliasClaim, AliasKind, Medium, User};
+use crate::user::{AliasClaim, AliasKind, Medium, OutboxMessage, StoredCode, User};
 
 const GET_CODE_ACTION: &str = "get_user_attribute_verification_code";
 const VERIFY_ACTION: &str = "verify_user_attribute";
@@ -100,31 +100,12 @@ impl Cognate {
             let verify = settings.auto_verified_attributes.contains(&kind) && !vouched;
             if verify && settings.verify_before_update.contains(&kind) && user.attribute(name).is_some() {
                 // The old value stays (verified, usable) until the new one's code comes back.
-                let mut issued = codes::issue(
-                    self.rng.as_ref(),
-                    &pool.id,
-                    &user.sub,
-                    &verify_purpose(kind),
-                    Some(name),
-                    now,
-                    self.config.signup_code_ttl,
-                );
-                issued.stored.pending = Some(value.clone());
-                let message = self
-                    .render_code_message(
-                        &pool,
-                        user,
-                        medium(kind),
-                        value,
-                        "UpdateUserAttribute",
-                        &issued.value,
-                        client_id,
-                        &client_metadata,
-                    )
+                let (code, message, delivery) = self
+                    .verification_code(&pool, user, kind, value, "UpdateUserAttribute", client_id, &client_metadata)
                     .await?;
-                change.codes.push(issued.stored);
+                change.codes.push(code);
                 change.messages.push(message);
-                deliveries.push(delivery_details(kind, medium(kind), value));
+                deliveries.push(delivery);
                 continue;
             }
             change.set.push((name.clone(), value.clone()));
@@ -138,33 +119,14 @@ impl Cognate {
                 change.claims.push(AliasClaim { kind, value_key: settings.alias_key(kind, value), force: false });
             }
             if verify {
-                let mut issued = codes::issue(
-                    self.rng.as_ref(),
-                    &pool.id,
-                    &user.sub,
-                    &verify_purpose(kind),
-                    Some(name),
-                    now,
-                    self.config.signup_code_ttl,
-                );
-                issued.stored.pending = Some(value.clone());
                 let mut updated = user.clone();
                 updated.attributes.insert(name.clone(), value.clone());
-                let message = self
-                    .render_code_message(
-                        &pool,
-                        &updated,
-                        medium(kind),
-                        value,
-                        "UpdateUserAttribute",
-                        &issued.value,
-                        client_id,
-                        &client_metadata,
-                    )
+                let (code, message, delivery) = self
+                    .verification_code(&pool, &updated, kind, value, "UpdateUserAttribute", client_id, &client_metadata)
                     .await?;
-                change.codes.push(issued.stored);
+                change.codes.push(code);
                 change.messages.push(message);
-                deliveries.push(delivery_details(kind, medium(kind), value));
+                deliveries.push(delivery);
             }
         }
         // An administrator may (un)verify a value without changing it.
@@ -214,6 +176,32 @@ impl Cognate {
             self.check_client_may_write(client_id, supplied).await?;
         }
         Ok(())
+    }
+
+    /// A verification code for `value` (which it names, so it verifies nothing else), the
+    /// message that carries it to `value`, and where it goes. Nothing is stored yet.
+    #[allow(clippy::too_many_arguments)]
+    async fn verification_code(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        kind: AliasKind,
+        value: &str,
+        message_kind: &str,
+        client_id: Option<&str>,
+        client_metadata: &Metadata,
+    ) -> Result<(StoredCode, OutboxMessage, CodeDelivery)> {
+        let now = self.clock.now();
+        let ttl = self.config.signup_code_ttl;
+        let purpose = verify_purpose(kind);
+        let mut issued =
+            codes::issue(self.rng.as_ref(), &pool.id, &user.sub, &purpose, Some(kind.attribute()), now, ttl);
+        issued.stored.pending = Some(value.to_string());
+        let medium = medium(kind);
+        let message = self
+            .render_code_message(pool, user, medium, value, message_kind, &issued.value, client_id, client_metadata)
+            .await?;
+        Ok((issued.stored, message, delivery_details(kind, medium, value)))
     }
 
     async fn check_client_may_write(&self, client_id: &str, supplied: &[(String, String)]) -> Result<()> {
@@ -284,33 +272,11 @@ impl Cognate {
             return Err(DomainError::invalid(format!("User does not have the attribute {attribute}.")));
         };
         self.count_attempt(&pool, user, GET_CODE_ACTION, 5).await?;
-        let now = self.clock.now();
-        let mut issued = codes::issue(
-            self.rng.as_ref(),
-            &pool.id,
-            &user.sub,
-            &purpose,
-            Some(attribute),
-            now,
-            self.config.signup_code_ttl,
-        );
-        // Every code names the value it verifies.
-        issued.stored.pending = Some(to.clone());
-        let message = self
-            .render_code_message(
-                &pool,
-                user,
-                medium(kind),
-                &to,
-                "VerifyUserAttribute",
-                &issued.value,
-                client_id,
-                &client_metadata,
-            )
-            .await?;
-        let id = self.store.replace_code(&issued.stored, Some(&message)).await?;
+        let (code, message, delivery) =
+            self.verification_code(&pool, user, kind, &to, "VerifyUserAttribute", client_id, &client_metadata).await?;
+        let id = self.store.replace_code(&code, Some(&message)).await?;
         self.dispatch(id, &message).await?;
-        Ok(delivery_details(kind, medium(kind), &to))
+        Ok(delivery)
     }
 
     /// VerifyUserAttribute: the code marks the value verified (swapping in a waiting value)

@@ -121,11 +121,7 @@ impl Cognate {
         let (client, pool) = self.client_and_pool(client_id).await?;
         Self::check_secret_hash(&client, secret_hash, &[username])?;
         let hide = client.settings.prevents_user_existence_errors();
-        let user = match self.find_user(&pool, username).await? {
-            Some(user) if user.enabled || !hide => user,
-            _ if hide => return Err(mismatch()),
-            _ => return Err(DomainError::UserNotFound("Username/client id combination not found.".into())),
-        };
+        let Some(user) = self.user_for_code(&pool, username, hide).await? else { return Err(mismatch()) };
         if !user.enabled {
             return Err(DomainError::not_authorized("User is disabled."));
         }

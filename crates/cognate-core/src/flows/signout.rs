@@ -36,15 +36,7 @@ impl Cognate {
     /// RevokeToken: unknown tokens are accepted silently (RFC 7009 §2.2).
     pub async fn revoke_token(&self, client_id: &str, client_secret: Option<&str>, token: &str) -> Result<()> {
         let (client, _pool) = self.client_and_pool(client_id).await?;
-        if let Some(secret) = &client.secret {
-            use subtle::ConstantTimeEq;
-            let presented = client_secret.unwrap_or("");
-            if !bool::from(secret.as_bytes().ct_eq(presented.as_bytes())) {
-                return Err(DomainError::not_authorized(format!(
-                    "Client {client_id} is configured with secret but the secret was not received or is incorrect"
-                )));
-            }
-        }
+        Self::check_client_secret(&client, client_secret)?;
         if !client.settings.enable_token_revocation {
             return Err(DomainError::UnsupportedOperation("Token revocation is not enabled for this client.".into()));
         }

@@ -339,11 +339,15 @@ impl Cognate {
         })
     }
 
-    /// A user for the unauthenticated confirmation calls, with their error wording.
-    pub(crate) async fn user_for_code(&self, pool: &UserPool, username: &str) -> Result<User> {
-        self.find_user(pool, username)
-            .await?
-            .ok_or_else(|| DomainError::UserNotFound("Username/client id combination not found.".into()))
+    /// A user for the unauthenticated code calls, with their error wording. `None` when the
+    /// client hides user existence (`hide`) and the user is unknown or disabled: the caller
+    /// then answers as it would for a real user's wrong input.
+    pub(crate) async fn user_for_code(&self, pool: &UserPool, username: &str, hide: bool) -> Result<Option<User>> {
+        match self.find_user(pool, username).await? {
+            Some(user) if user.enabled || !hide => Ok(Some(user)),
+            _ if hide => Ok(None),
+            _ => Err(DomainError::UserNotFound("Username/client id combination not found.".into())),
+        }
     }
 
     pub(crate) async fn count_attempt(&self, pool: &UserPool, user: &User, action: &str, limit: u32) -> Result<()> {
@@ -365,11 +369,9 @@ impl Cognate {
     ) -> Result<User> {
         let (client, pool) = self.client_and_pool(client_id).await?;
         Self::check_secret_hash(&client, secret_hash, &[username])?;
-        let user = match self.user_for_code(&pool, username).await {
-            Err(DomainError::UserNotFound(_)) if client.settings.prevents_user_existence_errors() => {
-                return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()))
-            }
-            other => other?,
+        let hide = client.settings.prevents_user_existence_errors();
+        let Some(user) = self.user_for_code(&pool, username, hide).await? else {
+            return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
         };
         self.count_attempt(&pool, &user, CONFIRM_ACTION, self.config.confirm_attempts_per_hour).await?;
         if user.status != UserStatus::Unconfirmed {
@@ -486,10 +488,8 @@ impl Cognate {
         let (client, pool) = self.client_and_pool(client_id).await?;
         Self::check_secret_hash(&client, secret_hash, &[username])?;
         let hide = client.settings.prevents_user_existence_errors();
-        let user = match self.find_user(&pool, username).await? {
-            Some(user) if user.enabled || !hide => user,
-            _ if hide => return Ok(super::recovery::simulated_delivery(username)),
-            _ => return Err(DomainError::UserNotFound("Username/client id combination not found.".into())),
+        let Some(user) = self.user_for_code(&pool, username, hide).await? else {
+            return Ok(super::recovery::simulated_delivery(username));
         };
         if user.status != UserStatus::Unconfirmed {
             return Err(DomainError::invalid("User is already confirmed."));
