@@ -176,6 +176,37 @@ def test_enabled_resend_for_unknown_user_answers_like_for_a_real_unconfirmed_use
     assert all(isinstance(value, str) and value for value in fake.values()), fake
 
 
+def test_enabled_resend_limit_is_the_same_for_unknown_and_real_users(cognate, pair):
+    """Five resends an hour per user: an unknown name must hit the limit on the same call,
+    or counting calls would tell names apart. The count survives a restart."""
+    app = pair.enabled
+    real = sign_up_user(app).username
+    ghost = unique_name("ghost")
+    for _ in range(4):
+        app.resend(real)
+        app.resend(ghost)
+    cognate.restart()
+    app = App(idp=cognate.idp(), pool=app.pool, client=app.client)
+    app.resend(real)
+    app.resend(ghost)
+    assert failure(lambda: app.resend(real)) == failure(lambda: app.resend(ghost))
+    assert failure(lambda: app.resend(ghost))[0] == "LimitExceededException"
+
+
+def test_enabled_forgot_password_limit_is_the_same_for_unknown_and_real_users(cognate, email_pair):
+    app = email_pair.enabled
+    real = unique_email("real")
+    app.sign_up(real)
+    app.confirm(real, cognate.latest_code(real))
+    ghost = unique_email("ghost")
+    for _ in range(10):
+        forgot(app, real)
+        forgot(app, ghost)
+    real_answer = failure(lambda: forgot(app, real))
+    assert real_answer == failure(lambda: forgot(app, ghost))
+    assert real_answer[0] == "LimitExceededException"
+
+
 def test_legacy_resend_for_unknown_user_is_user_not_found(pair):
     assert failure(lambda: pair.legacy.resend(unique_name("ghost"))) == \
         ("UserNotFoundException", NOT_FOUND_FOR_CLIENT)

@@ -140,3 +140,40 @@ def test_failed_smtp_delivery_is_code_delivery_failure_and_creates_no_user(start
     assert time.monotonic() - started < 30, "delivery retries must be bounded"
     with pytest.raises(idp.exceptions.UserNotFoundException):
         app.admin_get_user(username)
+
+
+def test_with_admin_keys_the_outbox_keeps_no_codes(start_cognate, smtp_server, tmp_path):
+    """Production (admin keys configured): mail still carries the code, but neither the
+    outbox, nor the database files, nor the log hold it; the outbox says who got what."""
+    import boto3
+    from botocore.config import Config
+
+    key, secret = "AKIACOGNATEOUTBOX001", "cognate-outbox-secret-0123456789"
+    creds = tmp_path / "keys.toml"
+    creds.write_text(f'[[credentials]]\naccess_key_id = "{key}"\nsecret_access_key = "{secret}"\n')
+    server = start_cognate(extra_args=["--admin-credentials-file", str(creds)])
+    idp = boto3.client("cognito-idp", endpoint_url=server.url, region_name="us-east-1",
+                       aws_access_key_id=key, aws_secret_access_key=secret,
+                       config=Config(retries={"total_max_attempts": 1}))
+    marker = "cognate-outbox-marker"
+    pool = idp.create_user_pool(PoolName=unique_name("pool"), AutoVerifiedAttributes=["email"],
+                                EmailVerificationMessage=f"{marker} {{####}}",
+                                EmailVerificationSubject=f"{marker} subject")["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="web")["UserPoolClient"]
+    email = unique_email()
+    idp.sign_up(ClientId=client["ClientId"], Username=unique_name(), Password="Corr3ct-Horse!",
+                UserAttributes=[{"Name": "email", "Value": email}])
+    mail = smtp_server.wait_for_mail(email)
+    code = mail.code
+    assert marker in mail.body
+
+    entry = wait_until(lambda: next(iter(server.outbox(to=email)), None))
+    assert (entry["recipient"], entry["kind"], entry["status"]) == (email, "SignUp", "sent")
+    assert entry["body"] is None and entry["subject"] is None, entry
+    text = server.run_cli("outbox", "--data-dir", str(server.data_dir)).stdout
+    assert email in text and "text not kept" in text and code not in text
+    stored = b"".join(p.read_bytes() for p in server.data_dir.glob("cognate.db*"))
+    # The template is in the pool's settings; the message rendered from it must not be.
+    assert marker.encode() in stored
+    assert f"{marker} {code}".encode() not in stored, "the rendered message reached the database"
+    assert code not in server.log, "the code reached the log"

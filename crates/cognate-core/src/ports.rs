@@ -231,6 +231,16 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         window: Duration,
     ) -> Result<u32, StoreError>;
+    /// The same for a name that matches no user (so that hiding users does not show in the
+    /// limits); counters whose window has passed may be dropped.
+    async fn bump_name_attempts(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError>;
 
     /// Changes password, status or enabled flag in one conditional update.
     async fn update_user(

@@ -218,7 +218,7 @@ impl Store for MemStore {
             m.codes.insert((pool.clone(), c.sub.clone(), c.purpose.clone()), c.clone());
         }
         Ok(message.map(|msg| {
-            m.outbox.push((msg.clone(), "pending".into()));
+            m.outbox.push((msg.kept(), "pending".into()));
             m.outbox.len() as i64
         }))
     }
@@ -303,7 +303,7 @@ impl Store for MemStore {
         let mut m = self.inner.lock().unwrap();
         m.codes.insert((code.pool_id.clone(), code.sub.clone(), code.purpose.clone()), code.clone());
         Ok(message.map(|msg| {
-            m.outbox.push((msg.clone(), "pending".into()));
+            m.outbox.push((msg.kept(), "pending".into()));
             m.outbox.len() as i64
         }))
     }
@@ -325,6 +325,17 @@ impl Store for MemStore {
         }
         e.1 += 1;
         Ok(e.1)
+    }
+    async fn bump_name_attempts(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        // Names and subs cannot meet: a sub is a UUID, the prefix keeps them apart anyway.
+        self.bump_attempts(pool_id, &format!("name:{name_key}"), action, now, window).await
     }
     async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError> {
         self.inner.lock().unwrap().refresh.insert(token.token_hash.clone(), token.clone());
@@ -473,7 +484,7 @@ impl Store for MemStore {
         }
         let mut ids = Vec::new();
         for message in &ch.messages {
-            m.outbox.push((message.clone(), "pending".into()));
+            m.outbox.push((message.kept(), "pending".into()));
             ids.push(m.outbox.len() as i64);
         }
         Ok(ids)
@@ -565,7 +576,7 @@ impl Store for MemStore {
     }
     async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError> {
         let mut m = self.inner.lock().unwrap();
-        m.outbox.push((message.clone(), "pending".into()));
+        m.outbox.push((message.kept(), "pending".into()));
         Ok(m.outbox.len() as i64)
     }
     async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError> {

@@ -181,6 +181,21 @@ pub struct OutboxMessage {
     pub subject: Option<String>,
     pub body: String,
     pub created: Timestamp,
+    /// Whether the outbox may keep `subject` and `body`; the message is delivered either way.
+    pub keep_text: bool,
+}
+
+impl OutboxMessage {
+    /// What the outbox keeps of the message: all of it, or without subject and body (read
+    /// back with an empty body) unless `keep_text`.
+    pub fn kept(&self) -> OutboxMessage {
+        let mut kept = self.clone();
+        if !self.keep_text {
+            kept.subject = None;
+            kept.body = String::new();
+        }
+        kept
+    }
 }
 
 /// A refresh token, stored by the hash of its value.

@@ -6,6 +6,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+mod connections;
 pub mod delivery;
 pub mod lambda;
 mod ops;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub admin: Option<Arc<sigv4::AdminKeys>>,
     /// Request-rate limits; `None` for none (local development).
     pub limits: Option<Arc<ratelimit::RateLimits>>,
+    /// Timeouts and caps on connections and requests.
+    pub http: HttpLimits,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -48,16 +51,21 @@ pub fn app(state: AppState) -> Router {
         .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(well_known::openid_configuration))
         .fallback(protocol::not_found)
+        .layer(axum::middleware::from_fn(protocol::contain_panics))
         .layer(axum::middleware::from_fn(protocol::request_id))
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then finishes the requests in flight. Slow and idle
+/// clients are cut off and connections are capped (`connections.rs`).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+    let limits = state.http;
+    connections::serve(listener, app(state), &limits, shutdown).await
 }
+
+pub use connections::{HttpLimits, MAX_HEADERS, MAX_HEADER_BYTES};
+pub use protocol::MAX_BODY_BYTES;

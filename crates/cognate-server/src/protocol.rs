@@ -102,9 +102,12 @@ pub async fn handle(
                 return Err(ProtocolError::UnknownOperation(format!("Unknown operation {name}")).into())
             }
         };
-        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-            ProtocolError::RequestTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes"))
-        })?;
+        let bytes = tokio::time::timeout(state.http.body_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES))
+            .await
+            .map_err(|_| ProtocolError::RequestTimeout("The request body did not arrive in time".into()))?
+            .map_err(|_| {
+                ProtocolError::RequestTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes"))
+            })?;
         let key = authenticate(&state, op, &uri, &headers, &bytes)?;
         let input = Input::parse(&bytes)?;
         authorize(key, op, &input)?;
@@ -161,6 +164,23 @@ pub async fn not_found() -> Response {
     )
 }
 
+/// A bug must not cost the client its connection or an answer: a handler that panics answers
+/// `InternalErrorException` like any other internal error, and the panic is logged.
+pub async fn contain_panics(request: Request, next: Next) -> Response {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            error_response(&cognate_core::DomainError::Internal(format!("request handler panicked: {what}")).into())
+        }
+    }
+}
+
 /// Every response carries `x-amzn-RequestId`, which the SDKs report with errors.
 pub async fn request_id(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
@@ -174,6 +194,22 @@ pub async fn request_id(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_internal_error() {
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route("/", axum::routing::post(|| async { panic!("boom") as &'static str }))
+            .layer(axum::middleware::from_fn(contain_panics));
+        let request = axum::http::Request::post("/").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()["x-amzn-errortype"], "InternalErrorException");
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["__type"], "InternalErrorException");
+        assert!(!value["message"].as_str().unwrap().contains("boom"), "details stay in the log");
+    }
 
     #[test]
     fn region_comes_from_the_credential_scope() {

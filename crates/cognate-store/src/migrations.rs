@@ -6,6 +6,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_search_indexes.sql"),
     include_str!("../migrations/0003_lifecycle.sql"),
+    include_str!("../migrations/0004_name_attempts.sql"),
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -369,7 +369,32 @@ fn insert_refresh(conn: &Connection, t: &RefreshToken) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Counts one attempt in a fixed window that restarts when it has passed.
+#[allow(clippy::too_many_arguments)]
+fn bump(
+    c: &Connection,
+    table: &'static str,
+    key: &'static str,
+    pool: &str,
+    who: &str,
+    action: &str,
+    now: Timestamp,
+    window: Duration,
+) -> Result<u32, StoreError> {
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    c.prepare_cached(&format!(
+        "INSERT INTO {table} (pool_id, {key}, action, window_start, count) VALUES (?1, ?2, ?3, ?4, 1)
+         ON CONFLICT (pool_id, {key}, action) DO UPDATE SET
+           count = CASE WHEN window_start + ?5 <= ?4 THEN 1 ELSE count + 1 END,
+           window_start = CASE WHEN window_start + ?5 <= ?4 THEN ?4 ELSE window_start END
+         RETURNING count"
+    ))
+    .and_then(|mut s| s.query_row(params![pool, who, action, now.0, window_ms], |r| r.get::<_, u32>(0)))
+    .map_err(map_err)
+}
+
 fn insert_outbox(conn: &Connection, m: &OutboxMessage) -> Result<i64, StoreError> {
+    let m = &m.kept();
     conn.execute(
         "INSERT INTO outbox (pool_id, username, recipient, medium, kind, subject, body, created, status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
@@ -978,18 +1003,29 @@ impl Store for SqliteStore {
         window: Duration,
     ) -> Result<u32, StoreError> {
         let (pool, sub, action) = (pool_id.to_string(), sub.to_string(), action.to_string());
-        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        self.write(move |c| bump(c, "attempts", "sub", &pool, &sub, &action, now, window)).await
+    }
+
+    async fn bump_name_attempts(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let (pool, name, action) = (pool_id.to_string(), name_key.to_string(), action.to_string());
         self.write(move |c| {
-            c.query_row(
-                "INSERT INTO attempts (pool_id, sub, action, window_start, count) VALUES (?1, ?2, ?3, ?4, 1)
-                 ON CONFLICT (pool_id, sub, action) DO UPDATE SET
-                   count = CASE WHEN window_start + ?5 <= ?4 THEN 1 ELSE count + 1 END,
-                   window_start = CASE WHEN window_start + ?5 <= ?4 THEN ?4 ELSE window_start END
-                 RETURNING count",
-                params![pool, sub, action, now.0, window_ms],
-                |r| r.get::<_, u32>(0),
+            // Anyone can make up names: a few expired counters go with every new count, so
+            // the table holds about one window's worth.
+            let expired = now.0.saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
+            c.execute(
+                "DELETE FROM name_attempts WHERE rowid IN
+                   (SELECT rowid FROM name_attempts WHERE window_start <= ?1 LIMIT 8)",
+                params![expired],
             )
-            .map_err(map_err)
+            .map_err(map_err)?;
+            bump(c, "name_attempts", "name_key", &pool, &name, &action, now, window)
         })
         .await
     }
@@ -1316,6 +1352,7 @@ impl Store for SqliteStore {
                             subject: r.get(6)?,
                             body: r.get(7)?,
                             created: Timestamp(r.get(8)?),
+                            keep_text: r.get_ref(7)?.as_str().is_ok_and(|b| !b.is_empty()),
                         },
                         status: r.get(9)?,
                     })

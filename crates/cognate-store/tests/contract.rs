@@ -55,6 +55,7 @@ fn message(pool_id: &str, to: &str) -> OutboxMessage {
         subject: Some("s".into()),
         body: "Your code is 123456".into(),
         created: Timestamp(5),
+        keep_text: true,
     }
 }
 
@@ -139,6 +140,15 @@ async fn story(store: &dyn Store) {
         store.bump_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000 + 3_600_000), hour).await.unwrap(),
         1
     );
+    // Names that match no user count the same way, apart from users and from each other.
+    for expected in 1..=2 {
+        let n = store.bump_name_attempts("us-east-1_A", "ghost", "confirm", Timestamp(1000), hour).await.unwrap();
+        assert_eq!(n, expected);
+    }
+    assert_eq!(store.bump_name_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000), hour).await.unwrap(), 1);
+    assert_eq!(store.bump_name_attempts("us-east-1_A", "ghost", "resend", Timestamp(1000), hour).await.unwrap(), 1);
+    let later = Timestamp(1000 + 3_600_000);
+    assert_eq!(store.bump_name_attempts("us-east-1_A", "ghost", "confirm", later, hour).await.unwrap(), 1);
 
     // Confirmation is conditional on status and moves forced aliases.
     let carol = user("us-east-1_A", "s-carol", "carol", "a@example.com");
@@ -290,6 +300,14 @@ async fn story(store: &dyn Store) {
     store.set_outbox_status(out[0].id, "sent").await.unwrap();
     let out = store.list_outbox(&OutboxQuery { last: Some(1), ..Default::default() }).await.unwrap();
     assert_eq!((out.len(), out[0].status.as_str()), (1, "sent"));
+    assert_eq!(out[0].message, message("us-east-1_A", "c@example.com"), "the whole message is kept");
+    // A message whose text must not be kept leaves only who, what kind and when.
+    let secret = OutboxMessage { keep_text: false, ..message("us-east-1_A", "d@example.com") };
+    store.queue_message(&secret).await.unwrap();
+    let out = store.list_outbox(&OutboxQuery { last: Some(1), ..Default::default() }).await.unwrap();
+    let kept = &out[0].message;
+    assert_eq!((kept.recipient.as_str(), kept.kind.as_str()), ("d@example.com", "SignUp"));
+    assert_eq!((kept.subject.as_deref(), kept.body.as_str(), kept.keep_text), (None, "", false));
 
     // Signing keys: the first key per use wins.
     let key = SigningKey {

@@ -123,6 +123,8 @@ pub fn parse_settings(input: &Input) -> WireResult<ClientSettings> {
     input.opt_str_list("AllowedOAuthScopes", &rules::SCOPE, 50)?;
     input.opt_bool("AllowedOAuthFlowsUserPoolClient")?;
     input.opt_bool("EnablePropagateAdditionalUserContextData")?;
+    // Kept and echoed; cognate has no Secrets Manager, so the secret is returned as usual.
+    input.opt_bool("PublishSecretsInAWSSecretsManager")?;
     input.expect_object("AnalyticsConfiguration")?;
     let rotation = match input.opt_object("RefreshTokenRotation")? {
         Some(r) => {

@@ -24,6 +24,8 @@ pub enum ProtocolError {
     AccessDenied(String),
     /// Over a request-rate limit.
     TooManyRequests(String),
+    /// The body did not arrive in time (a slow or stalled client). The SDKs retry this name.
+    RequestTimeout(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +130,7 @@ impl ApiError {
             ApiError::Protocol(ProtocolError::InvalidSignature(m)) => ("InvalidSignatureException", 400, m.clone()),
             ApiError::Protocol(ProtocolError::AccessDenied(m)) => ("AccessDeniedException", 400, m.clone()),
             ApiError::Protocol(ProtocolError::TooManyRequests(m)) => ("TooManyRequestsException", 400, m.clone()),
+            ApiError::Protocol(ProtocolError::RequestTimeout(m)) => ("RequestTimeoutException", 408, m.clone()),
         }
     }
 }

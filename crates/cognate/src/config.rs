@@ -9,6 +9,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use cognate_server::lambda::{FunctionConfig, Runtime};
 use cognate_server::sigv4::AdminKey;
+use cognate_server::HttpLimits;
 use cognate_store::Durability;
 use serde::Deserialize;
 
@@ -93,6 +94,37 @@ struct FileConfig {
     functions: BTreeMap<String, FunctionFile>,
     #[serde(default)]
     rate_limits: RateLimitsFile,
+    #[serde(default)]
+    http: HttpFile,
+}
+
+/// `[http]`: how long clients may take and how many may be connected.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct HttpFile {
+    header_timeout: Option<DurationValue>,
+    body_timeout: Option<DurationValue>,
+    max_connections: Option<usize>,
+}
+
+fn http_limits(f: &HttpFile) -> anyhow::Result<HttpLimits> {
+    let defaults = HttpLimits::default();
+    let timeout = |name: &str, value: &Option<DurationValue>, default: Duration| -> anyhow::Result<Duration> {
+        let d = value.as_ref().map(DurationValue::to_duration).transpose()?.unwrap_or(default);
+        if d.is_zero() {
+            bail!("http.{name} must be at least 1s");
+        }
+        Ok(d)
+    };
+    let max_connections = f.max_connections.unwrap_or(defaults.max_connections);
+    if max_connections == 0 {
+        bail!("http.max_connections must be at least 1");
+    }
+    Ok(HttpLimits {
+        header_timeout: timeout("header_timeout", &f.header_timeout, defaults.header_timeout)?,
+        body_timeout: timeout("body_timeout", &f.body_timeout, defaults.body_timeout)?,
+        max_connections,
+    })
 }
 
 /// `[rate_limits]`: on by default when admin keys are configured.
@@ -304,6 +336,7 @@ pub struct Settings {
     pub functions: HashMap<String, FunctionConfig>,
     pub password_cost: PasswordCost,
     pub durability: Durability,
+    pub http: HttpLimits,
 }
 
 fn function_config(name: &str, f: &FunctionFile, base: &Path) -> anyhow::Result<FunctionConfig> {
@@ -393,6 +426,7 @@ impl Settings {
             functions,
             password_cost: password_cost(&file.passwords)?,
             durability: durability(&file.storage)?,
+            http: http_limits(&file.http)?,
         })
     }
 }
@@ -426,5 +460,23 @@ mod tests {
         assert_eq!(s.data_dir, Some(PathBuf::from("./.cognate")));
         assert_eq!(s.signup_code_ttl, Duration::from_secs(2));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn http_limits_default_and_refuse_zero() {
+        let parse = |text: &str| http_limits(&toml::from_str::<FileConfig>(text).unwrap().http);
+        assert_eq!(parse("").unwrap(), HttpLimits::default());
+        let tuned = parse("[http]\nheader_timeout = \"2s\"\nbody_timeout = 3\nmax_connections = 8\n").unwrap();
+        assert_eq!(
+            tuned,
+            HttpLimits {
+                header_timeout: Duration::from_secs(2),
+                body_timeout: Duration::from_secs(3),
+                max_connections: 8
+            }
+        );
+        assert!(parse("[http]\nheader_timeout = 0\n").is_err());
+        assert!(parse("[http]\nmax_connections = 0\n").is_err());
+        assert!(toml::from_str::<FileConfig>("[http]\nidle = 1\n").is_err(), "unknown keys are refused");
     }
 }

@@ -186,6 +186,8 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
             config: CoreConfig {
                 region: settings.region.clone(),
                 signup_code_ttl: settings.signup_code_ttl,
+                // Local development reads codes from the outbox; production keeps none.
+                keep_message_text: settings.admin_keys.is_empty(),
                 ..CoreConfig::default()
             },
         },
@@ -201,6 +203,7 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
                 counter: Box::new(LocalBuckets::default()),
             })
         }),
+        http: settings.http,
     };
     let data = match &settings.data_dir {
         Some(dir) => std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()).display().to_string(),

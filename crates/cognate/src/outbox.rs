@@ -8,6 +8,10 @@ use cognate_core::ports::{OutboxQuery, Store};
 use cognate_store::SqliteStore;
 use serde_json::json;
 
+/// Servers with admin keys keep no codes or temporary passwords in the outbox.
+const TEXT_NOT_KEPT: &str =
+    "(text not kept: the server has admin keys, so codes and passwords stay out of the database)";
+
 #[derive(Args, Debug)]
 pub struct OutboxArgs {
     /// Data directory of the server. [default: ./.cognate]
@@ -53,7 +57,7 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
                     "medium": m.medium.as_str(),
                     "kind": m.kind,
                     "subject": m.subject,
-                    "body": m.body,
+                    "body": m.keep_text.then_some(&m.body),
                     "created_at": m.created.seconds(),
                     "status": e.status,
                 })
@@ -76,6 +80,9 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
             );
             if let Some(subject) = &m.subject {
                 println!("  Subject: {subject}");
+            }
+            if !m.keep_text {
+                println!("  {TEXT_NOT_KEPT}");
             }
             for line in m.body.lines() {
                 println!("  {line}");

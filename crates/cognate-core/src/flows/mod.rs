@@ -60,6 +60,10 @@ pub struct CoreConfig {
     /// ChangePassword calls per user per hour (Cognito: 5).
     pub change_password_per_hour: u32,
     pub lockout: LockoutPolicy,
+    /// Whether the outbox keeps what a message said (codes, temporary passwords): the local
+    /// development way to read a code. Off in production, where the outbox keeps only who was
+    /// sent what kind of message, and when.
+    pub keep_message_text: bool,
 }
 
 /// Cognito's sign-in lockout: after `free_failures` failures the user is locked for 1 s,
@@ -94,6 +98,7 @@ impl Default for CoreConfig {
             forgot_password_per_hour: 10,
             change_password_per_hour: 5,
             lockout: LockoutPolicy::default(),
+            keep_message_text: true,
         }
     }
 }

@@ -90,18 +90,23 @@ impl Cognate {
             Some(user) => Some(user),
             None => self.migrate_user(&pool, client_id, username, None, &client_metadata).await?,
         };
+        let limit = self.config.forgot_password_per_hour;
         let user = match found {
             Some(user) => user,
-            None if hide => return Ok(simulated_delivery(username)),
+            None if hide => {
+                self.count_hidden_attempt(&pool, username, FORGOT_ACTION, limit).await?;
+                return Ok(simulated_delivery(username));
+            }
             None => return Err(DomainError::UserNotFound("Username/client id combination not found.".into())),
         };
         if !user.enabled {
             if hide {
+                self.count_hidden_attempt(&pool, username, FORGOT_ACTION, limit).await?;
                 return Ok(simulated_delivery(username));
             }
             return Err(DomainError::not_authorized("User is disabled."));
         }
-        self.count_attempt(&pool, &user, FORGOT_ACTION, self.config.forgot_password_per_hour).await?;
+        self.count_attempt(&pool, &user, FORGOT_ACTION, limit).await?;
         match self.send_reset_code(&pool, &user, Some(client_id), &client_metadata).await {
             Err(DomainError::InvalidParameter(_)) if hide => Ok(simulated_delivery(username)),
             other => other,
@@ -121,7 +126,11 @@ impl Cognate {
         let (client, pool) = self.client_and_pool(client_id).await?;
         Self::check_secret_hash(&client, secret_hash, &[username])?;
         let hide = client.settings.prevents_user_existence_errors();
-        let Some(user) = self.user_for_code(&pool, username, hide).await? else { return Err(mismatch()) };
+        let Some(user) = self.user_for_code(&pool, username, hide).await? else {
+            self.count_hidden_attempt(&pool, username, CONFIRM_FORGOT_ACTION, self.config.forgot_password_per_hour)
+                .await?;
+            return Err(mismatch());
+        };
         if !user.enabled {
             return Err(DomainError::not_authorized("User is disabled."));
         }

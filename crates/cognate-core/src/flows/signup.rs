@@ -185,6 +185,7 @@ impl Cognate {
             subject,
             body: template.replace("{username}", &user.username).replace("{####}", code),
             created: self.clock.now(),
+            keep_text: self.config.keep_message_text,
         })
     }
 
@@ -358,6 +359,23 @@ impl Cognate {
         Ok(())
     }
 
+    /// `count_attempt` for a name the client may not learn is unknown (or disabled): it
+    /// reaches the limit after as many calls as a real user would.
+    pub(crate) async fn count_hidden_attempt(
+        &self,
+        pool: &UserPool,
+        name: &str,
+        action: &str,
+        limit: u32,
+    ) -> Result<()> {
+        let key = pool.settings.username_key(name);
+        let n = self.store.bump_name_attempts(&pool.id, &key, action, self.clock.now(), HOUR).await?;
+        if n > limit {
+            return Err(DomainError::attempt_limit());
+        }
+        Ok(())
+    }
+
     pub async fn confirm_sign_up(
         &self,
         client_id: &str,
@@ -371,6 +389,7 @@ impl Cognate {
         Self::check_secret_hash(&client, secret_hash, &[username])?;
         let hide = client.settings.prevents_user_existence_errors();
         let Some(user) = self.user_for_code(&pool, username, hide).await? else {
+            self.count_hidden_attempt(&pool, username, CONFIRM_ACTION, self.config.confirm_attempts_per_hour).await?;
             return Err(DomainError::CodeMismatch("Invalid verification code provided, please try again.".into()));
         };
         self.count_attempt(&pool, &user, CONFIRM_ACTION, self.config.confirm_attempts_per_hour).await?;
@@ -489,6 +508,7 @@ impl Cognate {
         Self::check_secret_hash(&client, secret_hash, &[username])?;
         let hide = client.settings.prevents_user_existence_errors();
         let Some(user) = self.user_for_code(&pool, username, hide).await? else {
+            self.count_hidden_attempt(&pool, username, RESEND_ACTION, self.config.resend_per_hour).await?;
             return Ok(super::recovery::simulated_delivery(username));
         };
         if user.status != UserStatus::Unconfirmed {

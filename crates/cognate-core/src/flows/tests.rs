@@ -354,3 +354,22 @@ async fn user_migration_on_forgot_password_creates_a_user_awaiting_a_reset() {
     assert!(w.cognate.initiate_auth(password_auth(&client_id, "ray", "N3w-passw0rd")).await.is_ok());
     assert_eq!(w.triggers.sources()[0], "UserMigration_ForgotPassword");
 }
+
+#[tokio::test]
+async fn production_outbox_keeps_no_code() {
+    use crate::ports::OutboxQuery;
+    let mut w = world();
+    w.cognate.config.keep_message_text = false;
+    let (_, client_id) = pool_and_client(&w, email_pool()).await;
+    w.cognate.sign_up(signup(&client_id, "max", "max@example.com")).await.unwrap();
+    let code = w.mailer.last_code();
+    assert!(w.mailer.sent.lock().unwrap().last().unwrap().body.contains(&code), "the mail has the code");
+    let outbox = w.cognate.store.list_outbox(&OutboxQuery::default()).await.unwrap();
+    let kept = &outbox.last().unwrap().message;
+    assert_eq!((kept.recipient.as_str(), kept.kind.as_str()), ("max@example.com", "SignUp"));
+    assert_eq!((kept.subject.as_deref(), kept.body.as_str()), (None, ""));
+    w.cognate.config.keep_message_text = true;
+    w.cognate.resend_confirmation_code(&client_id, None, "max", None).await.unwrap();
+    let outbox = w.cognate.store.list_outbox(&OutboxQuery::default()).await.unwrap();
+    assert!(outbox.last().unwrap().message.body.contains(&w.mailer.last_code()), "local development reads it");
+}

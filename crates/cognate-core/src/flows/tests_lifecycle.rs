@@ -328,3 +328,38 @@ async fn verified_flags_cannot_be_set_while_choosing_a_new_password() {
     let ivy = w.cognate.admin_get_user(&pool_id, "ivy").await.unwrap();
     assert_eq!((ivy.status, ivy.attribute("email")), (UserStatus::ForceChangePassword, Some("ivy@example.com")));
 }
+
+#[tokio::test]
+async fn a_hidden_unknown_name_reaches_the_same_attempt_limits_as_a_real_user() {
+    let w = world();
+    let (_pool_id, client_id) = pool_and_client(&w, email_pool()).await;
+    let mut client = w.cognate.store.get_client(&client_id).await.unwrap().unwrap();
+    client.settings.prevent_user_existence_errors = Some("ENABLED".into());
+    w.cognate.store.update_client(&client).await.unwrap();
+    w.cognate.sign_up(signup(&client_id, "real", "real@example.com")).await.unwrap();
+    let c = &w.cognate;
+    let limit = DomainError::attempt_limit();
+    let mismatch = DomainError::CodeMismatch("Invalid verification code provided, please try again.".into());
+    for name in ["real", "ghost"] {
+        for _ in 0..5 {
+            c.resend_confirmation_code(&client_id, None, name, None).await.unwrap();
+        }
+        assert_eq!(c.resend_confirmation_code(&client_id, None, name, None).await.unwrap_err(), limit, "{name}");
+        for _ in 0..15 {
+            assert_eq!(c.confirm_sign_up(&client_id, None, name, "000000", false, None).await.unwrap_err(), mismatch);
+        }
+        let err = c.confirm_sign_up(&client_id, None, name, "000000", false, None).await.unwrap_err();
+        assert_eq!(err, limit, "{name}");
+    }
+    confirmed(&w, &client_id, "known").await;
+    for name in ["known", "nobody"] {
+        for _ in 0..10 {
+            c.forgot_password(&client_id, None, name, None).await.unwrap();
+        }
+        assert_eq!(c.forgot_password(&client_id, None, name, None).await.unwrap_err(), limit, "{name}");
+    }
+    // An hour later the counts start again, for names as for users.
+    w.clock.advance(Duration::from_secs(3600));
+    c.forgot_password(&client_id, None, "nobody", None).await.unwrap();
+    c.resend_confirmation_code(&client_id, None, "ghost", None).await.unwrap();
+}
