@@ -3,7 +3,7 @@
 Raw sockets play the attacker (slowloris headers, a stalled body, idle keep-alive, too many
 or too large headers, more connections than allowed); boto3 plays the honest client that
 must keep working next to them. The timeouts come from ``[http]`` in the config so each
-test waits seconds, not the production defaults (10 s for headers, 30 s for a body).
+test waits seconds, not the production defaults (30 s for headers and for a body).
 """
 
 from __future__ import annotations

@@ -43,7 +43,9 @@ pub struct HttpLimits {
 impl Default for HttpLimits {
     fn default() -> Self {
         Self {
-            header_timeout: Duration::from_secs(10),
+            // hyper's own default. It is also how long an idle keep-alive connection lives;
+            // SDK connection pools reuse theirs within seconds and reconnect when one closed.
+            header_timeout: Duration::from_secs(30),
             // 1 MiB (the body cap) at 35 KB/s.
             body_timeout: Duration::from_secs(30),
             max_connections: 4096,

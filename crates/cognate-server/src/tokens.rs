@@ -38,12 +38,19 @@ impl PoolKeys {
     }
 }
 
-#[derive(Default)]
 pub struct KeyRing {
     cache: Mutex<HashMap<String, Arc<PoolKeys>>>,
     /// Tokens whose signature was already checked, by the SHA-256 of the whole token. An RSA
     /// verification is most of GetUser's CPU, and apps present the same token again and again.
     verified: Mutex<HashMap<[u8; 32], Arc<Checked>>>,
+    /// Where a new pool's keys come from (PKCS#8 DER).
+    generate: fn() -> Result<Vec<u8>, DomainError>,
+}
+
+impl Default for KeyRing {
+    fn default() -> Self {
+        Self::with_generator(new_rsa_key)
+    }
 }
 
 /// A token's pool and its verified claims.
@@ -63,13 +70,20 @@ fn parse_key(stored: &SigningKey) -> Result<PoolKey, DomainError> {
     Ok(PoolKey { kid: stored.kid.clone(), pair, n: components.n, e: components.e })
 }
 
-fn generate_der() -> Result<Vec<u8>, DomainError> {
+/// A fresh RSA-2048 private key, PKCS#8 DER: what every new pool gets.
+pub fn new_rsa_key() -> Result<Vec<u8>, DomainError> {
     use rsa::pkcs8::EncodePrivateKey;
     let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).map_err(internal)?;
     Ok(key.to_pkcs8_der().map_err(internal)?.as_bytes().to_vec())
 }
 
 impl KeyRing {
+    /// A key ring whose new pools get keys from `generate`: for harnesses that make pools by
+    /// the thousand (the fuzz targets), where a 2048-bit key generation per pool costs seconds.
+    pub fn with_generator(generate: fn() -> Result<Vec<u8>, DomainError>) -> Self {
+        Self { cache: Default::default(), verified: Default::default(), generate }
+    }
+
     /// The pool's keys, generating and storing them on first use. Two instances racing here
     /// both generate, but the store keeps only the first key per use and both read it back.
     pub async fn for_pool(
@@ -86,7 +100,7 @@ impl KeyRing {
             if stored.iter().any(|k| k.token_use == token_use) {
                 continue;
             }
-            let der = tokio::task::spawn_blocking(generate_der).await.map_err(internal)??;
+            let der = tokio::task::spawn_blocking(self.generate).await.map_err(internal)??;
             let kid = STANDARD.encode(&Sha256::digest(&der)[..24]);
             let key = SigningKey {
                 pool_id: pool_id.into(),
