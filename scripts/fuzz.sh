@@ -27,7 +27,8 @@ fi
 export PATH="$tools/bin:$PATH"
 
 toolchain=()
-if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+toolchains=$(rustup toolchain list 2>/dev/null || true)
+if grep -q '^nightly' <<<"$toolchains"; then
   toolchain=(+nightly)
 else
   echo "notice: no nightly toolchain; building the fuzz targets with RUSTC_BOOTSTRAP=1" >&2
@@ -38,13 +39,14 @@ fi
 cargo "${toolchain[@]}" metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
 sanitizer=(-s "${FUZZ_SANITIZER:-none}")
 cargo "${toolchain[@]}" fuzz build "${sanitizer[@]}" --fuzz-dir fuzz
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+# What this run discovers; copy what is worth keeping into fuzz/corpus (fuzz/README.md).
+scratch="$PWD/target/fuzz-found"
 for target in "${targets[@]}"; do
+  rm -rf "${scratch:?}/$target"
   mkdir -p "$scratch/$target"
   log="$scratch/$target.log"
   if ! cargo "${toolchain[@]}" fuzz run "${sanitizer[@]}" --fuzz-dir fuzz "$target" "$scratch/$target" "fuzz/corpus/$target" -- \
-      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+      -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz: $target FAILED (the input is in fuzz/artifacts/$target/)"
     exit 1
@@ -52,5 +54,5 @@ for target in "${targets[@]}"; do
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | grep -o '[0-9]*$' || echo "?")
   found=$(find "$scratch/$target" -type f | wc -l)
-  echo "fuzz: $target ok: $runs runs in ${seconds}s, coverage $cov edges, $found new inputs"
+  echo "fuzz: $target ok: $runs runs in ${seconds}s, coverage $cov edges, $found new inputs in $scratch/$target"
 done

@@ -59,6 +59,8 @@ struct Harness {
     /// RSA key generation, so it is only replaced when spent).
     spare: Mutex<Option<(String, String)>>,
     users: std::sync::atomic::AtomicU64,
+    /// Random per process: fixture names are unguessable.
+    salt: std::collections::hash_map::RandomState,
 }
 
 fn harness() -> &'static Harness {
@@ -100,6 +102,7 @@ fn harness() -> &'static Harness {
             user_spent: Mutex::new(false),
             spare: Mutex::new(None),
             users: Default::default(),
+            salt: Default::default(),
         };
         let fixture = harness.runtime.block_on(harness.build_fixture());
         harness.fixture = Mutex::new(fixture);
@@ -107,11 +110,17 @@ fn harness() -> &'static Harness {
     })
 }
 
-/// One RSA key for every pool: generating one costs seconds in an instrumented build, and
-/// the fuzzer makes pools all the time.
+/// Two RSA keys, handed out in turn (so a pool's id and access keys differ), for every pool:
+/// generating one costs seconds in an instrumented build, and the fuzzer makes pools all the
+/// time.
 fn reused_key() -> Result<Vec<u8>, cognate_core::DomainError> {
-    static KEY: OnceLock<Vec<u8>> = OnceLock::new();
-    Ok(KEY.get_or_init(|| cognate_server::tokens::new_rsa_key().expect("an RSA key")).clone())
+    static KEYS: OnceLock<[Vec<u8>; 2]> = OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let keys = KEYS.get_or_init(|| {
+        let key = || cognate_server::tokens::new_rsa_key().expect("an RSA key");
+        [key(), key()]
+    });
+    Ok(keys[NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 2].clone())
 }
 
 impl Harness {
@@ -155,8 +164,9 @@ impl Harness {
 
     /// A confirmed user with a permanent password, signed in.
     async fn user(&self, pool_id: &str, client_id: &str) -> [(&'static str, String); 3] {
+        // A name (and email alias) the fuzzer cannot have taken first.
         let n = self.users.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = format!("fuzzer{n}");
+        let name = format!("fixture-{n}-{:016x}", std::hash::BuildHasher::hash_one(&self.salt, n));
         self.op(
             "AdminCreateUser",
             json!({"UserPoolId": pool_id, "Username": name, "MessageAction": "SUPPRESS",
@@ -195,17 +205,26 @@ impl Harness {
         };
         let name = target.and_then(|t| std::str::from_utf8(t).ok()).unwrap_or("");
         let op = name.strip_prefix(PREFIX).unwrap_or(name);
-        let body = match std::str::from_utf8(body) {
-            Ok(text) if text.contains('$') => self.substitute(op, text).await.into_bytes(),
-            _ => body.to_vec(),
+        let (body, names_user) = match std::str::from_utf8(body) {
+            Ok(text) if text.contains('$') => (
+                self.substitute(op, text).await.into_bytes(),
+                ["$USER", "$ACCESS", "$REFRESH"].iter().any(|p| text.contains(p)),
+            ),
+            _ => (body.to_vec(), false),
         };
         let (status, error_type, bytes) = self.call(target, body).await;
         check(status, error_type.as_deref(), &bytes);
-        if status == StatusCode::OK && POOL_CHANGES.contains(&op) {
-            if op.starts_with("Delete") {
+        if POOL_CHANGES.contains(&op) {
+            if status == StatusCode::OK && op.starts_with("Delete") {
                 *self.spare.lock().expect("lock") = None;
             }
-        } else if status == StatusCode::OK && !READS.iter().any(|read| op.starts_with(read)) {
+        } else if names_user
+            && !READS.iter().any(|read| op.starts_with(read))
+            && (status == StatusCode::OK || op.contains("Auth"))
+        {
+            // A failed sign-in counts too: five of them lock the user. (A new user costs a
+            // password hash, an SRP verifier and two signatures; making one after every failure
+            // would cut the rate tenfold.)
             *self.user_spent.lock().expect("lock") = true;
         }
     }

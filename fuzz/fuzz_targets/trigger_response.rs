@@ -22,8 +22,9 @@ const KINDS: [TriggerKind; 10] = [
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, output)) = data.split_first() else { return };
-    let trigger = KINDS[usize::from(selector) % KINDS.len()];
-    // The second half of the selector byte picks the event version (PreTokenGeneration V1/V2).
+    // The low seven bits pick the trigger, the high bit the event version (PreTokenGeneration
+    // V1 or V2).
+    let trigger = KINDS[usize::from(selector & 0x7f) % KINDS.len()];
     let version = if selector & 0x80 == 0 { "1" } else { "2" };
     let inv = Invocation {
         arn: "arn:aws:lambda:us-east-1:123456789012:function:fuzz".into(),

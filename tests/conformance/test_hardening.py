@@ -141,12 +141,20 @@ def test_a_body_that_arrives_slowly_but_in_time_is_served(server: Any) -> None:
     assert json.loads(payload)["UserPool"]["Id"] == pool["Id"]
 
 
-def test_too_many_headers_are_refused(server: Any) -> None:
+def refused_status(server: Any, request: bytes) -> int | None:
+    """The status the server answers a request it refuses to read; None when it reset the
+    connection first (it closes with unread bytes, and a reset may beat the 431)."""
     sock = connect(server)
+    try:
+        sock.sendall(request)
+        return read_response(sock)[0]
+    except (ConnectionResetError, BrokenPipeError):
+        return None
+
+
+def test_too_many_headers_are_refused(server: Any) -> None:
     extra = "".join(f"X-Extra-{i}: {i}\r\n" for i in range(80))
-    sock.sendall(request_bytes(extra=extra))
-    status, _, _ = read_response(sock)
-    assert status == 431
+    assert refused_status(server, request_bytes(extra=extra)) in (431, None)
     # Forty extra headers (about fifty in all) are fine.
     sock = connect(server)
     sock.sendall(request_bytes(extra="".join(f"X-Extra-{i}: {i}\r\n" for i in range(40))))
@@ -154,10 +162,7 @@ def test_too_many_headers_are_refused(server: Any) -> None:
 
 
 def test_an_oversized_header_block_is_refused(server: Any) -> None:
-    sock = connect(server)
-    sock.sendall(request_bytes(extra=f"X-Big: {'a' * 20_000}\r\n"))
-    status, _, _ = read_response(sock)
-    assert status == 431
+    assert refused_status(server, request_bytes(extra=f"X-Big: {'a' * 20_000}\r\n")) in (431, None)
     sock = connect(server)
     sock.sendall(request_bytes(extra=f"X-Big: {'a' * 8_000}\r\n"))
     assert read_response(sock)[0] == 200

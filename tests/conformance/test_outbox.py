@@ -176,4 +176,47 @@ def test_with_admin_keys_the_outbox_keeps_no_codes(start_cognate, smtp_server, t
     # The template is in the pool's settings; the message rendered from it must not be.
     assert marker.encode() in stored
     assert f"{marker} {code}".encode() not in stored, "the rendered message reached the database"
-    assert code not in server.log, "the code reached the log"
+    assert f"{marker} {code}" not in server.log, "the message reached the log"
+
+
+def test_with_admin_keys_and_no_mail_server_codes_go_nowhere(start_cognate, tmp_path):
+    """No channel in production: the message is lost, the log says so, and neither the log
+    nor the outbox holds its text (local development's fallback is off)."""
+    import boto3
+    from botocore.config import Config
+
+    key, secret = "AKIACOGNATEOUTBOX002", "cognate-outbox-secret-9876543210"
+    creds = tmp_path / "keys.toml"
+    creds.write_text(f'[[credentials]]\naccess_key_id = "{key}"\nsecret_access_key = "{secret}"\n')
+    server = start_cognate(smtp=False, extra_args=["--admin-credentials-file", str(creds)])
+    assert "emails (codes, temporary passwords) cannot be delivered" in server.wait_for_log("no --smtp-url")
+    idp = boto3.client("cognito-idp", endpoint_url=server.url, region_name="us-east-1",
+                       aws_access_key_id=key, aws_secret_access_key=secret,
+                       config=Config(retries={"total_max_attempts": 1}))
+    marker = "cognate-lost-marker"
+    pool = idp.create_user_pool(PoolName=unique_name("pool"), AutoVerifiedAttributes=["email"],
+                                EmailVerificationMessage=f"{marker} {{####}}")["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="web")["UserPoolClient"]
+    email = unique_email()
+    idp.sign_up(ClientId=client["ClientId"], Username=unique_name(), Password="Corr3ct-Horse!",
+                UserAttributes=[{"Name": "email", "Value": email}])
+    server.wait_for_log("its text is not kept anywhere")
+    assert not re.search(rf"{marker} \d{{6}}", server.log), "the message reached the log"
+    entry = wait_until(lambda: next(iter(server.outbox(to=email)), None))
+    assert (entry["body"], entry["status"]) == (None, "logged"), entry
+
+
+def test_admin_keys_drop_the_text_a_development_run_left(start_cognate, tmp_path):
+    dev = start_cognate(smtp=False)
+    app = make_app(dev.idp())
+    user = sign_up_user(app)
+    assert dev.latest_message(user.email)["body"], "local development keeps the text"
+    dev.stop()
+    key, secret = "AKIACOGNATEOUTBOX003", "cognate-outbox-secret-1234509876"
+    creds = tmp_path / "keys.toml"
+    creds.write_text(f'[[credentials]]\naccess_key_id = "{key}"\nsecret_access_key = "{secret}"\n')
+    prod = start_cognate(smtp=False, data_dir=dev.data_dir,
+                         extra_args=["--admin-credentials-file", str(creds)])
+    prod.wait_for_log("dropped the text of earlier outbox messages")
+    entry = prod.latest_message(user.email)
+    assert entry["body"] is None and entry["subject"] is None, entry

@@ -296,6 +296,9 @@ pub trait Store: Send + Sync {
     /// Queues a message that comes with no code to store (an invitation).
     async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError>;
     async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError>;
+    /// Drops the subject and body of every message that still has them (a data dir that was
+    /// used for local development before it got admin keys); returns how many.
+    async fn forget_outbox_text(&self) -> Result<u64, StoreError>;
     async fn list_outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError>;
 
     async fn get_signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKey>, StoreError>;

@@ -585,6 +585,15 @@ impl Store for MemStore {
         }
         Ok(())
     }
+    async fn forget_outbox_text(&self) -> Result<u64, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let mut n = 0;
+        for (msg, _) in m.outbox.iter_mut().filter(|(msg, _)| msg.keep_text) {
+            *msg = OutboxMessage { keep_text: false, ..msg.clone() }.kept();
+            n += 1;
+        }
+        Ok(n)
+    }
     async fn list_outbox(&self, _q: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError> {
         let m = self.inner.lock().unwrap();
         Ok(m.outbox

@@ -23,6 +23,8 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
+/// How long a stopping server waits for the requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Headers per request; the AWS SDKs send about ten.
 pub const MAX_HEADERS: usize = 64;
 /// The request line and headers together, in bytes (hyper answers 431 above it).
@@ -61,8 +63,7 @@ fn builder(limits: &HttpLimits) -> http1::Builder {
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_headers(MAX_HEADERS)
-        // The read buffer bounds the header block; body bytes pass through it in chunks.
-        .max_buf_size(MAX_HEADER_BYTES);
+        .max_header_size(MAX_HEADER_BYTES);
     builder
 }
 
@@ -110,6 +111,10 @@ pub async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // Requests in flight finish; a connection that is still silent (or a client that stopped
+    // reading) is not waited for beyond the grace period.
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!(grace_s = SHUTDOWN_GRACE.as_secs(), "closed the connections still open after the grace period");
+    }
     Ok(())
 }

@@ -155,14 +155,15 @@ impl Mailer for Courier {
                 Ok(Delivery::Sent)
             }
             _ if self.smtp.is_some() || self.sms.is_some() || !self.log_bodies => {
-                // A server with real channels does not put codes in its log: the message is
-                // in the outbox only.
+                // A server with real channels does not put codes in its log; in production
+                // (admin keys) the outbox does not keep them either, so the message is lost.
+                let kept = if m.keep_text { "it is in the outbox" } else { "its text is not kept anywhere" };
                 tracing::warn!(
                     pool = %m.pool_id,
                     username = %m.username,
                     medium = m.medium.as_str(),
                     kind = %m.kind,
-                    "message not sent: no {} channel configured (it is in the outbox)",
+                    "message not sent: no {} channel configured ({kept})",
                     m.medium.as_str()
                 );
                 Ok(Delivery::Logged)

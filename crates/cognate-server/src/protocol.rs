@@ -105,8 +105,12 @@ pub async fn handle(
         let bytes = tokio::time::timeout(state.http.body_timeout, axum::body::to_bytes(body, MAX_BODY_BYTES))
             .await
             .map_err(|_| ProtocolError::RequestTimeout("The request body did not arrive in time".into()))?
-            .map_err(|_| {
-                ProtocolError::RequestTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes"))
+            .map_err(|e| {
+                if e.into_inner().is::<http_body_util::LengthLimitError>() {
+                    ProtocolError::RequestTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes"))
+                } else {
+                    ProtocolError::Serialization("The request body could not be read".into())
+                }
             })?;
         let key = authenticate(&state, op, &uri, &headers, &bytes)?;
         let input = Input::parse(&bytes)?;

@@ -124,7 +124,7 @@ impl SqliteStore {
 
     /// Checkpoints the WAL so the database file is complete on its own.
     pub fn close(&self) -> Result<(), StoreError> {
-        let conn = self.writer.lock().map_err(unavailable)?;
+        let conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(map_err)
     }
 
@@ -134,7 +134,9 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(unavailable)?;
+            // A panic under the lock rolled its transaction back (rusqlite's Drop); the
+            // connection is fine, so poisoning must not take the store down with it.
+            let mut guard = conn.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             f(&mut guard)
         })
         .await
@@ -159,8 +161,10 @@ impl SqliteStore {
     {
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         for i in 0..self.readers.len() {
-            if let Ok(mut conn) = self.readers[(start + i) % self.readers.len()].try_lock() {
-                return f(&mut conn);
+            match self.readers[(start + i) % self.readers.len()].try_lock() {
+                Ok(mut conn) => return f(&mut conn),
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => return f(&mut poisoned.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => {}
             }
         }
         self.read(f).await
@@ -1019,13 +1023,16 @@ impl Store for SqliteStore {
             // Anyone can make up names: a few expired counters go with every new count, so
             // the table holds about one window's worth.
             let expired = now.0.saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
-            c.execute(
+            let tx = c.transaction().map_err(map_err)?;
+            tx.execute(
                 "DELETE FROM name_attempts WHERE rowid IN
                    (SELECT rowid FROM name_attempts WHERE window_start <= ?1 LIMIT 8)",
                 params![expired],
             )
             .map_err(map_err)?;
-            bump(c, "name_attempts", "name_key", &pool, &name, &action, now, window)
+            let n = bump(&tx, "name_attempts", "name_key", &pool, &name, &action, now, window)?;
+            tx.commit().map_err(map_err)?;
+            Ok(n)
         })
         .await
     }
@@ -1323,6 +1330,16 @@ impl Store for SqliteStore {
         self.write(move |c| {
             c.execute("UPDATE outbox SET status = ?2 WHERE id = ?1", params![id, status]).map_err(map_err)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn forget_outbox_text(&self) -> Result<u64, StoreError> {
+        self.write(|c| {
+            let n = c
+                .execute("UPDATE outbox SET subject = NULL, body = '' WHERE body <> '' OR subject IS NOT NULL", [])
+                .map_err(map_err)?;
+            Ok(n as u64)
         })
         .await
     }

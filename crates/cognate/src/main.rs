@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use cognate_core::flows::CoreConfig;
+use cognate_core::ports::Store;
 use cognate_core::Cognate;
 use cognate_server::delivery::Courier;
 use cognate_server::lambda::LambdaRunner;
@@ -130,6 +131,16 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot open the database in {}", dir.display()))?
         }
     };
+    if !settings.admin_keys.is_empty() {
+        // Production keeps no codes: not even those a local-development run left behind.
+        let forgotten = store.forget_outbox_text().await.context("cannot clear the outbox text")?;
+        if forgotten > 0 {
+            tracing::info!(
+                messages = forgotten,
+                "admin keys are configured: dropped the text of earlier outbox messages"
+            );
+        }
+    }
     let store = Arc::new(store);
     // COGNATE_SECRETS_KEY (base64) suits secret stores that hand out values, not files.
     let sealer = match (std::env::var("COGNATE_SECRETS_KEY").ok(), &settings.secrets_key_file) {
@@ -222,8 +233,15 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         ),
         None => tracing::warn!("admin operations are UNAUTHENTICATED on {address} (--allow-unauthenticated-admin)"),
     }
-    if settings.smtp_url.is_none() {
-        tracing::info!("no --smtp-url: messages are logged here and kept in the outbox (`cognate outbox`)");
+    match (settings.smtp_url.is_none(), settings.admin_keys.is_empty()) {
+        (true, true) => {
+            tracing::info!("no --smtp-url: messages are logged here and kept in the outbox (`cognate outbox`)")
+        }
+        (true, false) => tracing::warn!(
+            "no --smtp-url: emails (codes, temporary passwords) cannot be delivered, and with admin keys \
+             they are neither logged nor kept in the outbox"
+        ),
+        (false, _) => {}
     }
     if let Some(endpoint) = &settings.lambda_endpoint {
         tracing::info!(%endpoint, "triggers without a [functions] entry are invoked through this Lambda Invoke API");

@@ -135,7 +135,10 @@ impl Cognate {
             return Err(DomainError::not_authorized("User is disabled."));
         }
         self.count_attempt(&pool, &user, CONFIRM_FORGOT_ACTION, self.config.forgot_password_per_hour).await?;
-        let stored = self.store.get_code(&pool.id, &user.sub, FORGOT_PASSWORD).await?.ok_or_else(expired)?;
+        // A real user who asked for no reset answers like a made-up name when names are hidden
+        // (ExpiredCode would tell them apart).
+        let none = || if hide { mismatch() } else { expired() };
+        let stored = self.store.get_code(&pool.id, &user.sub, FORGOT_PASSWORD).await?.ok_or_else(none)?;
         match codes::check(&stored, code, self.clock.now()) {
             CodeCheck::Mismatch => return Err(mismatch()),
             CodeCheck::Expired => return Err(expired()),

@@ -352,6 +352,11 @@ async fn a_hidden_unknown_name_reaches_the_same_attempt_limits_as_a_real_user() 
         assert_eq!(err, limit, "{name}");
     }
     confirmed(&w, &client_id, "known").await;
+    // A real user who asked for no reset code answers like a made-up name.
+    for name in ["known", "nobody"] {
+        let err = c.confirm_forgot_password(&client_id, None, name, "000000", "N3w-Passw0rd!", None).await;
+        assert_eq!(err.unwrap_err(), mismatch, "{name}");
+    }
     for name in ["known", "nobody"] {
         for _ in 0..10 {
             c.forgot_password(&client_id, None, name, None).await.unwrap();
