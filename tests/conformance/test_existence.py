@@ -115,6 +115,31 @@ def test_enabled_sign_in_of_unknown_user_looks_like_a_wrong_password(cognate, pa
     assert unknown == wrong_password == ("NotAuthorizedException", INCORRECT)
 
 
+def test_enabled_lockout_is_the_same_for_unknown_and_real_users(cognate, pair):
+    """Five wrong passwords lock a real user; a made-up name must lock on the same attempt
+    (with pycognito's SRP for two of them, as failures of both flows count together)."""
+    from pycognito.aws_srp import AWSSRP
+
+    app = pair.enabled
+    real = confirmed_user(app, cognate).username
+    ghost = unique_name("ghost")
+
+    def srp_failure(name: str) -> tuple[str, str]:
+        srp = AWSSRP(username=name, password=OTHER_PASSWORD, pool_id=app.pool_id,
+                     client_id=app.client_id, client=app.idp)
+        return failure(lambda: srp.authenticate_user())
+
+    locked = ("NotAuthorizedException", "Password attempts exceeded")
+    for name in (real, ghost):
+        for _ in range(3):
+            assert failure(lambda: app.password_auth(name, OTHER_PASSWORD)) == ("NotAuthorizedException", INCORRECT)
+        for _ in range(2):
+            assert srp_failure(name) == ("NotAuthorizedException", INCORRECT)
+        # The first lock lasts a second from the fifth failure.
+        assert failure(lambda: app.password_auth(name, PASSWORD)) == locked, name
+        assert srp_failure(name) == locked, name
+
+
 def test_legacy_sign_in_of_unknown_user_is_user_not_found(pair):
     assert failure(lambda: pair.legacy.password_auth(unique_name("ghost"))) == \
         ("UserNotFoundException", USER_NOT_FOUND)

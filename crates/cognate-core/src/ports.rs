@@ -292,6 +292,20 @@ pub trait Store: Send + Sync {
         quiet: Duration,
     ) -> Result<u32, StoreError>;
     async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError>;
+    /// The same for a name that matches no user (it never signs in, so it is never cleared;
+    /// old counts may be dropped).
+    async fn get_name_signin_failures(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+    ) -> Result<Option<SignInFailures>, StoreError>;
+    async fn record_name_signin_failure(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError>;
 
     /// Queues a message that comes with no code to store (an invitation).
     async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError>;

@@ -574,6 +574,22 @@ impl Store for MemStore {
         self.inner.lock().unwrap().failures.remove(&(pool_id.to_string(), sub.to_string()));
         Ok(())
     }
+    async fn get_name_signin_failures(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+    ) -> Result<Option<SignInFailures>, StoreError> {
+        self.get_signin_failures(pool_id, &format!("name:{name_key}")).await
+    }
+    async fn record_name_signin_failure(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError> {
+        self.record_signin_failure(pool_id, &format!("name:{name_key}"), now, quiet).await
+    }
     async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError> {
         let mut m = self.inner.lock().unwrap();
         m.outbox.push((message.kept(), "pending".into()));

@@ -373,6 +373,47 @@ fn insert_refresh(conn: &Connection, t: &RefreshToken) -> Result<(), StoreError>
     Ok(())
 }
 
+/// Counters for made-up names are dropped a day after their last use (their windows and
+/// lockouts are over long before).
+const NAME_COUNTS_KEPT_MS: i64 = 24 * 3600 * 1000;
+
+fn failures(
+    c: &Connection,
+    table: &'static str,
+    key: &'static str,
+    pool: &str,
+    who: &str,
+) -> Result<Option<SignInFailures>, StoreError> {
+    c.prepare_cached(&format!("SELECT count, last FROM {table} WHERE pool_id = ?1 AND {key} = ?2"))
+        .and_then(|mut s| {
+            s.query_row(params![pool, who], |r| Ok(SignInFailures { count: r.get(0)?, last: Timestamp(r.get(1)?) }))
+                .optional()
+        })
+        .map_err(map_err)
+}
+
+/// Counts one failed sign-in; a count whose last failure is older than `quiet` restarts at 1.
+fn record_failure(
+    c: &Connection,
+    table: &'static str,
+    key: &'static str,
+    pool: &str,
+    who: &str,
+    now: Timestamp,
+    quiet: Duration,
+) -> Result<u32, StoreError> {
+    let quiet_ms = i64::try_from(quiet.as_millis()).unwrap_or(i64::MAX);
+    c.prepare_cached(&format!(
+        "INSERT INTO {table} (pool_id, {key}, count, last) VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (pool_id, {key}) DO UPDATE SET
+           count = CASE WHEN last + ?4 <= ?3 THEN 1 ELSE count + 1 END,
+           last = ?3
+         RETURNING count"
+    ))
+    .and_then(|mut s| s.query_row(params![pool, who, now.0, quiet_ms], |r| r.get::<_, u32>(0)))
+    .map_err(map_err)
+}
+
 /// Counts one attempt in a fixed window that restarts when it has passed.
 #[allow(clippy::too_many_arguments)]
 fn bump(
@@ -1024,6 +1065,7 @@ impl Store for SqliteStore {
             // the table holds about one window's worth.
             let expired = now.0.saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
             let tx = c.transaction().map_err(map_err)?;
+            // Rows whose window has passed count from 1 again anyway.
             tx.execute(
                 "DELETE FROM name_attempts WHERE rowid IN
                    (SELECT rowid FROM name_attempts WHERE window_start <= ?1 LIMIT 8)",
@@ -1273,17 +1315,7 @@ impl Store for SqliteStore {
 
     async fn get_signin_failures(&self, pool_id: &str, sub: &str) -> Result<Option<SignInFailures>, StoreError> {
         let (pool, sub) = (pool_id.to_string(), sub.to_string());
-        self.point(move |c| {
-            c.prepare_cached("SELECT count, last FROM signin_failures WHERE pool_id = ?1 AND sub = ?2")
-                .and_then(|mut s| {
-                    s.query_row(params![pool, sub], |r| {
-                        Ok(SignInFailures { count: r.get(0)?, last: Timestamp(r.get(1)?) })
-                    })
-                    .optional()
-                })
-                .map_err(map_err)
-        })
-        .await
+        self.point(move |c| failures(c, "signin_failures", "sub", &pool, &sub)).await
     }
 
     async fn record_signin_failure(
@@ -1294,18 +1326,37 @@ impl Store for SqliteStore {
         quiet: Duration,
     ) -> Result<u32, StoreError> {
         let (pool, sub) = (pool_id.to_string(), sub.to_string());
-        let quiet_ms = i64::try_from(quiet.as_millis()).unwrap_or(i64::MAX);
+        self.write(move |c| record_failure(c, "signin_failures", "sub", &pool, &sub, now, quiet)).await
+    }
+
+    async fn get_name_signin_failures(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+    ) -> Result<Option<SignInFailures>, StoreError> {
+        let (pool, name) = (pool_id.to_string(), name_key.to_string());
+        self.point(move |c| failures(c, "name_signin_failures", "name_key", &pool, &name)).await
+    }
+
+    async fn record_name_signin_failure(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError> {
+        let (pool, name) = (pool_id.to_string(), name_key.to_string());
         self.write(move |c| {
-            c.query_row(
-                "INSERT INTO signin_failures (pool_id, sub, count, last) VALUES (?1, ?2, 1, ?3)
-                 ON CONFLICT (pool_id, sub) DO UPDATE SET
-                   count = CASE WHEN last + ?4 <= ?3 THEN 1 ELSE count + 1 END,
-                   last = ?3
-                 RETURNING count",
-                params![pool, sub, now.0, quiet_ms],
-                |r| r.get::<_, u32>(0),
+            let tx = c.transaction().map_err(map_err)?;
+            tx.execute(
+                "DELETE FROM name_signin_failures WHERE rowid IN
+                   (SELECT rowid FROM name_signin_failures WHERE last <= ?1 LIMIT 8)",
+                params![now.0.saturating_sub(NAME_COUNTS_KEPT_MS)],
             )
-            .map_err(map_err)
+            .map_err(map_err)?;
+            let n = record_failure(&tx, "name_signin_failures", "name_key", &pool, &name, now, quiet)?;
+            tx.commit().map_err(map_err)?;
+            Ok(n)
         })
         .await
     }

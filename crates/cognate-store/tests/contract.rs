@@ -282,6 +282,15 @@ async fn story(store: &dyn Store) {
     assert_eq!(store.record_signin_failure("us-east-1_A", "s-carol", Timestamp(160), quiet).await.unwrap(), 1);
     store.clear_signin_failures("us-east-1_A", "s-carol").await.unwrap();
     assert_eq!(store.get_signin_failures("us-east-1_A", "s-carol").await.unwrap(), None);
+    // Names with no user keep their own failures, with the same quiet period.
+    assert_eq!(store.record_name_signin_failure("us-east-1_A", "ghost", Timestamp(10), quiet).await.unwrap(), 1);
+    assert_eq!(store.record_name_signin_failure("us-east-1_A", "ghost", Timestamp(60), quiet).await.unwrap(), 2);
+    assert_eq!(
+        store.get_name_signin_failures("us-east-1_A", "ghost").await.unwrap(),
+        Some(SignInFailures { count: 2, last: Timestamp(60) })
+    );
+    assert_eq!(store.get_name_signin_failures("us-east-1_A", "s-carol").await.unwrap(), None);
+    assert_eq!(store.record_name_signin_failure("us-east-1_A", "ghost", Timestamp(160), quiet).await.unwrap(), 1);
 
     // Codes are spent once.
     store.replace_code(&code("us-east-1_A", "s-carol", "once"), None).await.unwrap();

@@ -171,8 +171,11 @@ impl Cognate {
             None => match self.migrate_user(&pool, &client_id, username, Some(password), &client_metadata).await? {
                 Some(user) => user,
                 None if client.settings.prevents_user_existence_errors() => {
-                    // The same work as a real check, so timing does not tell who exists.
+                    // The same work, and the same lockout, as a real user's wrong password.
+                    let key = self.decoy_user_id(&pool, username);
+                    self.check_hidden_lock(&pool, &key).await?;
                     self.verify_dummy(password).await?;
+                    self.record_hidden_failure(&pool, &key).await?;
                     return Err(DomainError::incorrect_credentials());
                 }
                 None => return Err(DomainError::user_not_found()),

@@ -147,6 +147,7 @@ impl Cognate {
                 }
             }
             None if client.settings.prevents_user_existence_errors() => {
+                self.check_hidden_lock(&pool, &self.decoy_user_id(&pool, username)).await?;
                 self.decoy_verifier(&pool, username, &suffix).await?
             }
             None => return Err(DomainError::user_not_found()),
@@ -199,15 +200,22 @@ impl Cognate {
         Ok(())
     }
 
+    /// The UUID-shaped id a name with no user gets: in its decoy SRP challenge, and as the key
+    /// of its sign-in failures (the same for password and SRP sign-ins, as a real user's are).
+    pub(crate) fn decoy_user_id(&self, pool: &UserPool, typed: &str) -> String {
+        let key = format!("{}\u{0}{}", pool.id, pool.settings.username_key(typed));
+        let id_bytes = self.sealer.fingerprint(format!("srp-user\u{0}{key}").as_bytes());
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&id_bytes[..16]);
+        ids::uuid_from(id)
+    }
+
     /// The same user id and salt every time for the same name (so probing twice shows no
     /// difference), unpredictable without the server's key, and a verifier nobody can match.
     async fn decoy_verifier(&self, pool: &UserPool, typed: &str, suffix: &str) -> Result<(String, Verifier)> {
         let key = format!("{}\u{0}{}", pool.id, pool.settings.username_key(typed));
-        let id_bytes = self.sealer.fingerprint(format!("srp-user\u{0}{key}").as_bytes());
         let salt = self.sealer.fingerprint(format!("srp-salt\u{0}{key}").as_bytes());
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&id_bytes[..16]);
-        let user_id = ids::uuid_from(id);
+        let user_id = self.decoy_user_id(pool, typed);
         let mut secret = [0u8; 32];
         self.rng.fill(&mut secret);
         let (suffix, uid, password) = (suffix.to_string(), user_id.clone(), ids::hex(&secret));
@@ -272,7 +280,12 @@ impl Cognate {
         let block_bytes = base64::engine::general_purpose::STANDARD.decode(block).unwrap_or_default();
         let suffix = srp::pool_suffix(&pool.id);
         let valid = srp::claim_matches(&key, suffix, &session.username, &block_bytes, timestamp, signature);
-        let Some(user) = user else { return Err(DomainError::incorrect_credentials()) };
+        let Some(user) = user else {
+            // A decoy (its session names the decoy id): fails like a real user's wrong claim.
+            self.check_hidden_lock(&pool, &session.username).await?;
+            self.record_hidden_failure(&pool, &session.username).await?;
+            return Err(DomainError::incorrect_credentials());
+        };
         // Checked again at the claim: sessions opened before a lock must not outlive it.
         let attempt = self.begin_attempt(&pool, &user).await?;
         if !valid {

@@ -31,6 +31,10 @@ fn forgotten(policy: &LockoutPolicy, failures: SignInFailures, now: Timestamp) -
     now >= failures.last.plus(policy.quiet)
 }
 
+fn locked() -> DomainError {
+    DomainError::not_authorized("Password attempts exceeded")
+}
+
 /// Sign-in attempts running in this process, per (pool, sub).
 pub type InFlight = Arc<Mutex<HashMap<(String, String), u32>>>;
 
@@ -44,34 +48,36 @@ pub(crate) struct Attempt {
 
 impl Drop for Attempt {
     fn drop(&mut self) {
-        if let Ok(mut map) = self.in_flight.lock() {
-            if let Some(n) = map.get_mut(&self.key) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    map.remove(&self.key);
-                }
+        let mut map = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.key);
             }
         }
     }
 }
 
 impl Cognate {
-    /// Starts a password attempt, or refuses it while the user is locked out.
-    pub(crate) async fn begin_attempt(&self, pool: &UserPool, user: &User) -> Result<Attempt> {
+    /// The failures that still count, or the lockout error while they lock.
+    fn check_lock(&self, recorded: Option<SignInFailures>) -> Result<Option<SignInFailures>> {
         let now = self.clock.now();
         let policy = &self.config.lockout;
-        let recorded = match self.store.get_signin_failures(&pool.id, &user.sub).await? {
-            Some(f) if !forgotten(policy, f, now) => Some(f),
-            _ => None,
-        };
-        let locked = || DomainError::not_authorized("Password attempts exceeded");
+        let recorded = recorded.filter(|f| !forgotten(policy, *f, now));
         if let Some(until) = recorded.and_then(|f| locked_until(policy, f)) {
             if now < until {
                 return Err(locked());
             }
         }
+        Ok(recorded)
+    }
+
+    /// Starts a password attempt, or refuses it while the user is locked out.
+    pub(crate) async fn begin_attempt(&self, pool: &UserPool, user: &User) -> Result<Attempt> {
+        let policy = &self.config.lockout;
+        let recorded = self.check_lock(self.store.get_signin_failures(&pool.id, &user.sub).await?)?;
         let key = (pool.id.clone(), user.sub.clone());
-        let mut map = self.in_flight.lock().map_err(|_| DomainError::Internal("lockout state poisoned".into()))?;
+        let mut map = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let running = map.get(&key).copied().unwrap_or(0);
         let failed = recorded.map_or(0, |f| f.count);
         if running > 0 && failed + running >= policy.free_failures {
@@ -79,6 +85,18 @@ impl Cognate {
         }
         map.insert(key.clone(), running + 1);
         Ok(Attempt { in_flight: self.in_flight.clone(), key, had_failures: recorded.is_some() || running > 0 })
+    }
+
+    /// For a name no user has, when the client hides that: refused while "locked", exactly as
+    /// a real user with as many wrong passwords would be. `key` is the name's decoy user id.
+    pub(crate) async fn check_hidden_lock(&self, pool: &UserPool, key: &str) -> Result<()> {
+        self.check_lock(self.store.get_name_signin_failures(&pool.id, key).await?).map(|_| ())
+    }
+
+    pub(crate) async fn record_hidden_failure(&self, pool: &UserPool, key: &str) -> Result<()> {
+        let quiet = self.config.lockout.quiet;
+        self.store.record_name_signin_failure(&pool.id, key, self.clock.now(), quiet).await?;
+        Ok(())
     }
 
     pub(crate) async fn record_failure(&self, pool: &UserPool, user: &User) -> Result<()> {

@@ -368,3 +368,39 @@ async fn a_hidden_unknown_name_reaches_the_same_attempt_limits_as_a_real_user() 
     c.forgot_password(&client_id, None, "nobody", None).await.unwrap();
     c.resend_confirmation_code(&client_id, None, "ghost", None).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_hidden_unknown_name_is_locked_out_like_a_real_user() {
+    let w = world();
+    let (pool_id, client_id) = srp_pool(&w).await;
+    let mut client = w.cognate.store.get_client(&client_id).await.unwrap().unwrap();
+    client.settings.prevent_user_existence_errors = Some("ENABLED".into());
+    w.cognate.store.update_client(&client).await.unwrap();
+    confirmed(&w, &client_id, "rae").await;
+    let locked = DomainError::not_authorized("Password attempts exceeded");
+    for name in ["rae", "ghost"] {
+        // Three wrong passwords, two wrong SRP claims: five failures, shared by both flows.
+        for _ in 0..3 {
+            let err = w.cognate.initiate_auth(password_auth(&client_id, name, "wrong")).await.unwrap_err();
+            assert_eq!(err, DomainError::incorrect_credentials(), "{name}");
+        }
+        for _ in 0..2 {
+            let err = srp_sign_in(&w, &pool_id, &client_id, name, "wrong").await.unwrap_err();
+            assert_eq!(err, DomainError::incorrect_credentials(), "{name}");
+        }
+        let err = w.cognate.initiate_auth(password_auth(&client_id, name, "wrong")).await.unwrap_err();
+        assert_eq!(err, locked, "{name}");
+        assert_eq!(srp_sign_in(&w, &pool_id, &client_id, name, "wrong").await.unwrap_err(), locked, "{name}");
+    }
+    // A second later the lock is over for both, and the next failure locks for two seconds.
+    w.clock.advance(Duration::from_secs(1));
+    for name in ["rae", "ghost"] {
+        let err = w.cognate.initiate_auth(password_auth(&client_id, name, "wrong")).await.unwrap_err();
+        assert_eq!(err, DomainError::incorrect_credentials(), "{name}");
+    }
+    w.clock.advance(Duration::from_millis(1999));
+    for name in ["rae", "ghost"] {
+        let err = w.cognate.initiate_auth(password_auth(&client_id, name, "wrong")).await.unwrap_err();
+        assert_eq!(err, locked, "{name}");
+    }
+}
