@@ -373,9 +373,20 @@ fn insert_refresh(conn: &Connection, t: &RefreshToken) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Counters for made-up names are dropped a day after their last use (their windows and
-/// lockouts are over long before).
-const NAME_COUNTS_KEPT_MS: i64 = 24 * 3600 * 1000;
+/// Sign-in failures of made-up names are dropped a day after the last one (the lockout's
+/// quiet period forgets them long before).
+const NAME_FAILURES_KEPT_MS: i64 = 24 * 3600 * 1000;
+
+/// Anyone can make up names: every new count takes a few rows older than `before` with it,
+/// so these tables hold about one retention period's worth.
+fn prune_names(c: &Connection, table: &'static str, time: &'static str, before: i64) -> Result<(), StoreError> {
+    c.prepare_cached(&format!(
+        "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {time} <= ?1 LIMIT 8)"
+    ))
+    .and_then(|mut s| s.execute(params![before]))
+    .map(|_| ())
+    .map_err(map_err)
+}
 
 fn failures(
     c: &Connection,
@@ -1066,12 +1077,7 @@ impl Store for SqliteStore {
             let expired = now.0.saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
             let tx = c.transaction().map_err(map_err)?;
             // Rows whose window has passed count from 1 again anyway.
-            tx.execute(
-                "DELETE FROM name_attempts WHERE rowid IN
-                   (SELECT rowid FROM name_attempts WHERE window_start <= ?1 LIMIT 8)",
-                params![expired],
-            )
-            .map_err(map_err)?;
+            prune_names(&tx, "name_attempts", "window_start", expired)?;
             let n = bump(&tx, "name_attempts", "name_key", &pool, &name, &action, now, window)?;
             tx.commit().map_err(map_err)?;
             Ok(n)
@@ -1348,12 +1354,7 @@ impl Store for SqliteStore {
         let (pool, name) = (pool_id.to_string(), name_key.to_string());
         self.write(move |c| {
             let tx = c.transaction().map_err(map_err)?;
-            tx.execute(
-                "DELETE FROM name_signin_failures WHERE rowid IN
-                   (SELECT rowid FROM name_signin_failures WHERE last <= ?1 LIMIT 8)",
-                params![now.0.saturating_sub(NAME_COUNTS_KEPT_MS)],
-            )
-            .map_err(map_err)?;
+            prune_names(&tx, "name_signin_failures", "last", now.0.saturating_sub(NAME_FAILURES_KEPT_MS))?;
             let n = record_failure(&tx, "name_signin_failures", "name_key", &pool, &name, now, quiet)?;
             tx.commit().map_err(map_err)?;
             Ok(n)

@@ -353,10 +353,7 @@ impl Cognate {
 
     pub(crate) async fn count_attempt(&self, pool: &UserPool, user: &User, action: &str, limit: u32) -> Result<()> {
         let n = self.store.bump_attempts(&pool.id, &user.sub, action, self.clock.now(), HOUR).await?;
-        if n > limit {
-            return Err(DomainError::attempt_limit());
-        }
-        Ok(())
+        within(n, limit)
     }
 
     /// `count_attempt` for a name the client may not learn is unknown (or disabled): it
@@ -370,10 +367,7 @@ impl Cognate {
     ) -> Result<()> {
         let key = pool.settings.username_key(name);
         let n = self.store.bump_name_attempts(&pool.id, &key, action, self.clock.now(), HOUR).await?;
-        if n > limit {
-            return Err(DomainError::attempt_limit());
-        }
-        Ok(())
+        within(n, limit)
     }
 
     pub async fn confirm_sign_up(
@@ -544,4 +538,12 @@ impl Cognate {
         self.dispatch(outbox_id, &message).await?;
         Ok(delivery_details(kind, medium, &to))
     }
+}
+
+/// The `n`th attempt in the hour, against its limit.
+fn within(n: u32, limit: u32) -> Result<()> {
+    if n > limit {
+        return Err(DomainError::attempt_limit());
+    }
+    Ok(())
 }
