@@ -60,6 +60,7 @@ def start_cognate(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSin
       public_url=None      ``--public-url``
       data_dir=None        reuse a data dir (default: a fresh one)
       extra_args=()        anything else for ``cognate serve``
+      cwd=None             the server's working directory (default: the test runner's)
     Every server started here is stopped at teardown.
     """
     servers: list[CognateServer] = []
@@ -68,7 +69,8 @@ def start_cognate(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSin
     def start(*, smtp: bool = True, smtp_url: str | None = None, email_from: str | None = None,
               config: dict | str | None = None, region: str | None = None,
               public_url: str | None = None, data_dir: Path | None = None,
-              extra_args: tuple[str, ...] | list[str] = ()) -> CognateServer:
+              extra_args: tuple[str, ...] | list[str] = (),
+              cwd: Path | None = None) -> CognateServer:
         base = tmp_path_factory.mktemp("cognate")
         if data_dir is None:
             data_dir = base / "data"
@@ -89,7 +91,8 @@ def start_cognate(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSin
         if public_url is not None:
             args += ["--public-url", public_url]
         args += list(extra_args)
-        server = CognateServer(cognate_binary(), data_dir, base / "cognate.stderr.log", args)
+        server = CognateServer(cognate_binary(), data_dir, base / "cognate.stderr.log", args,
+                               cwd=cwd)
         servers.append(server)
         return server.start()
 

@@ -221,8 +221,10 @@ class CognateServer:
     ``log`` (stderr so far, across restarts), ``log_path``, ``process``.
     """
 
-    def __init__(self, binary: Path, data_dir: Path, log_path: Path, serve_args: list[str]):
+    def __init__(self, binary: Path, data_dir: Path, log_path: Path, serve_args: list[str],
+                 cwd: Path | None = None):
         self.binary = binary
+        self.cwd = cwd
         self.data_dir = data_dir
         self.log_path = log_path
         self.serve_args = serve_args
@@ -257,7 +259,7 @@ class CognateServer:
         try:
             self.process = subprocess.Popen(
                 cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-                text=True, env=self.env(),
+                text=True, env=self.env(), cwd=self.cwd,
             )
         finally:
             log.close()

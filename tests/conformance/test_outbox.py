@@ -12,7 +12,7 @@ from harness import free_port
 from helpers import extract_code, make_app, sign_up_user, unique_email, unique_name, wait_until
 
 OUTBOX_KEYS = {"id", "pool_id", "username", "recipient", "medium", "kind", "subject", "body",
-               "created_at", "status"}
+               "created_at", "status", "code"}
 
 
 def test_empty_outbox_is_an_empty_json_array(cognate):
@@ -169,7 +169,11 @@ def test_with_admin_keys_the_outbox_keeps_no_codes(start_cognate, smtp_server, t
 
     entry = wait_until(lambda: next(iter(server.outbox(to=email)), None))
     assert (entry["recipient"], entry["kind"], entry["status"]) == (email, "SignUp", "sent")
-    assert entry["body"] is None and entry["subject"] is None, entry
+    assert entry["body"] is None and entry["subject"] is None and entry["code"] is None, entry
+    refused = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--to", email,
+                             "--code", check=False)
+    assert refused.returncode == 1 and "text not kept" in refused.stderr, refused
+    assert refused.stdout == ""
     text = server.run_cli("outbox", "--data-dir", str(server.data_dir)).stdout
     assert email in text and "text not kept" in text and code not in text
     stored = b"".join(p.read_bytes() for p in server.data_dir.glob("cognate.db*"))
@@ -220,3 +224,29 @@ def test_admin_keys_drop_the_text_a_development_run_left(start_cognate, tmp_path
     prod.wait_for_log("dropped the text of earlier outbox messages")
     entry = prod.latest_message(user.email)
     assert entry["body"] is None and entry["subject"] is None, entry
+
+
+def test_outbox_code_prints_the_codes_for_scripts(start_cognate, smtp_server):
+    """``cognate outbox --code``: the code of each selected message, one a line, as the
+    README's first session reads it; nothing selected is an error, not an empty line."""
+    server = start_cognate(smtp=False)
+    idp = server.idp()
+    app = make_app(idp)
+    first, second = unique_email("first"), unique_email("second")
+    app.sign_up(unique_name(), email=first)
+    app.sign_up(unique_name(), email=second)
+    messages = {e["recipient"]: e for e in server.outbox()}
+    for email in (first, second):
+        entry = messages[email]
+        assert entry["code"] and entry["code"] in entry["body"], entry
+        shown = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--to", email,
+                               "--last", "1", "--code").stdout
+        assert shown == entry["code"] + "\n"
+    both = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--code").stdout
+    assert both.split() == [messages[first]["code"], messages[second]["code"]]
+    none = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--to",
+                          unique_email("nobody"), "--code", check=False)
+    assert none.returncode == 1 and "no message matches" in none.stderr, none
+    clash = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--code", "--json",
+                           check=False)
+    assert clash.returncode != 0

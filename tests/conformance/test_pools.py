@@ -303,3 +303,24 @@ def test_email_verification_message_without_placeholder_is_invalid_parameter(idp
 def test_unknown_auto_verified_attribute_is_invalid_parameter(idp):
     with pytest.raises(idp.exceptions.InvalidParameterException):
         idp.create_user_pool(PoolName=unique_name("pool"), AutoVerifiedAttributes=["nickname"])
+
+
+@pytest.mark.parametrize("members", [
+    pytest.param({"MfaConfiguration": "ON"}, id="mfa-on"),
+    pytest.param({"MfaConfiguration": "OPTIONAL"}, id="mfa-optional"),
+    pytest.param({"DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True}}, id="new-device"),
+])
+def test_sign_in_settings_cognate_cannot_honour_are_refused_not_stored(idp, members):
+    """A pool that asks for MFA or device challenges would otherwise hand out tokens without
+    them; until cognate has them, the request is refused and nothing changes."""
+    name = unique_name("pool")
+    with pytest.raises(idp.exceptions.InvalidParameterException) as refused:
+        idp.create_user_pool(PoolName=name, **members)
+    assert "not supported by cognate yet" in error_message(refused.value)
+    assert name not in [p["Name"] for p in idp.list_user_pools(MaxResults=60)["UserPools"]]
+    pool = make_pool(idp)
+    with pytest.raises(idp.exceptions.InvalidParameterException):
+        idp.update_user_pool(UserPoolId=pool["Id"], **members)
+    described = idp.describe_user_pool(UserPoolId=pool["Id"])["UserPool"]
+    assert described["MfaConfiguration"] == "OFF"
+    assert described.get("DeviceConfiguration", {}).get("ChallengeRequiredOnNewDevice") in (None, False)

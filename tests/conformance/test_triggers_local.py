@@ -73,8 +73,15 @@ def test_seed_handler_auto_confirms_and_verifies(start_cognate, smtp_server, run
     pytest.param("python3", "py", "lambda_handler", id="python3"),
     pytest.param("nodejs", "js", "handler", id="nodejs", marks=needs_node),
 ])
+@pytest.mark.parametrize("config_arg", [
+    pytest.param("absolute", id="absolute-config"),
+    # As a user types it, in the project directory: the handler's directory used to be
+    # joined twice (lambdas/lambdas/auto_confirm.py).
+    pytest.param("cognate.toml", id="relative-config"),
+    pytest.param("site/cognate.toml", id="config-in-a-subdirectory"),
+])
 def test_relative_handler_path_is_resolved_against_the_config_file(
-        start_cognate, tmp_path, smtp_server, runtime, extension, function):
+        start_cognate, tmp_path, smtp_server, runtime, extension, function, config_arg):
     site = tmp_path / "site"
     (site / "lambdas").mkdir(parents=True)
     file = f"auto_confirm.{extension}"
@@ -83,7 +90,11 @@ def test_relative_handler_path_is_resolved_against_the_config_file(
     config.write_text(trigger_config(functions={
         "preSignUp": {"runtime": runtime, "handler": f"lambdas/auto_confirm.{function}"},
     }))
-    server = start_cognate(extra_args=["--config", str(config)])
+    if config_arg == "absolute":
+        server = start_cognate(extra_args=["--config", str(config)])
+    else:
+        cwd = site if config_arg == "cognate.toml" else tmp_path
+        server = start_cognate(extra_args=["--config", config_arg], cwd=cwd)
     app = pre_sign_up_app(server)
     username, email = unique_name("relative"), unique_email("relative")
     assert app.sign_up(username, email=email,

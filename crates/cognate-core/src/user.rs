@@ -180,6 +180,9 @@ pub struct OutboxMessage {
     pub kind: String,
     pub subject: Option<String>,
     pub body: String,
+    /// The code or temporary password in `body`, so tests can read it without parsing text;
+    /// kept, and forgotten, with the text.
+    pub code: Option<String>,
     pub created: Timestamp,
     /// Whether the outbox may keep `subject` and `body`; the message is delivered either way.
     pub keep_text: bool,
@@ -193,6 +196,7 @@ impl OutboxMessage {
         if !self.keep_text {
             kept.subject = None;
             kept.body = String::new();
+            kept.code = None;
         }
         kept
     }

@@ -7,6 +7,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_search_indexes.sql"),
     include_str!("../migrations/0003_lifecycle.sql"),
     include_str!("../migrations/0004_name_attempts.sql"),
+    include_str!("../migrations/0005_outbox_code.sql"),
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -452,9 +452,9 @@ fn bump(
 fn insert_outbox(conn: &Connection, m: &OutboxMessage) -> Result<i64, StoreError> {
     let m = &m.kept();
     conn.execute(
-        "INSERT INTO outbox (pool_id, username, recipient, medium, kind, subject, body, created, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
-        params![m.pool_id, m.username, m.recipient, m.medium.as_str(), m.kind, m.subject, m.body, m.created.0],
+        "INSERT INTO outbox (pool_id, username, recipient, medium, kind, subject, body, code, created, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')",
+        params![m.pool_id, m.username, m.recipient, m.medium.as_str(), m.kind, m.subject, m.body, m.code, m.created.0],
     )
     .map_err(map_err)?;
     Ok(conn.last_insert_rowid())
@@ -1389,7 +1389,11 @@ impl Store for SqliteStore {
     async fn forget_outbox_text(&self) -> Result<u64, StoreError> {
         self.write(|c| {
             let n = c
-                .execute("UPDATE outbox SET subject = NULL, body = '' WHERE body <> '' OR subject IS NOT NULL", [])
+                .execute(
+                    "UPDATE outbox SET subject = NULL, body = '', code = NULL
+                     WHERE body <> '' OR subject IS NOT NULL OR code IS NOT NULL",
+                    [],
+                )
                 .map_err(map_err)?;
             Ok(n as u64)
         })
@@ -1401,7 +1405,7 @@ impl Store for SqliteStore {
         self.read(move |c| {
             let mut s = c
                 .prepare_cached(
-                    "SELECT id, pool_id, username, recipient, medium, kind, subject, body, created, status FROM outbox
+                    "SELECT id, pool_id, username, recipient, medium, kind, subject, body, created, status, code FROM outbox
                      WHERE (?1 IS NULL OR pool_id = ?1) AND (?2 IS NULL OR recipient = ?2)
                      ORDER BY id DESC LIMIT ?3",
                 )
@@ -1420,6 +1424,7 @@ impl Store for SqliteStore {
                             kind: r.get(5)?,
                             subject: r.get(6)?,
                             body: r.get(7)?,
+                            code: r.get(10)?,
                             created: Timestamp(r.get(8)?),
                             keep_text: r.get_ref(7)?.as_str().is_ok_and(|b| !b.is_empty()),
                         },

@@ -54,6 +54,7 @@ fn message(pool_id: &str, to: &str) -> OutboxMessage {
         kind: "SignUp".into(),
         subject: Some("s".into()),
         body: "Your code is 123456".into(),
+        code: Some("123456".into()),
         created: Timestamp(5),
         keep_text: true,
     }
@@ -317,11 +318,15 @@ async fn story(store: &dyn Store) {
     let kept = &out[0].message;
     assert_eq!((kept.recipient.as_str(), kept.kind.as_str()), ("d@example.com", "SignUp"));
     assert_eq!((kept.subject.as_deref(), kept.body.as_str(), kept.keep_text), (None, "", false));
+    assert_eq!(kept.code, None, "nor its code");
     // Text kept earlier can be forgotten all at once; the delivery log stays.
     assert!(store.forget_outbox_text().await.unwrap() >= 1);
     assert_eq!(store.forget_outbox_text().await.unwrap(), 0);
     let all = store.list_outbox(&OutboxQuery::default()).await.unwrap();
-    assert!(all.iter().all(|e| e.message.body.is_empty() && e.message.subject.is_none() && !e.message.keep_text));
+    assert!(all.iter().all(|e| e.message.body.is_empty()
+        && e.message.subject.is_none()
+        && e.message.code.is_none()
+        && !e.message.keep_text));
     assert!(all.iter().any(|e| e.message.recipient == "c@example.com"));
 
     // Signing keys: the first key per use wins.

@@ -110,7 +110,13 @@ fn lambda_config(input: &Input) -> WireResult<LambdaSettings> {
 /// so that what is stored is what Cognito would have accepted.
 fn stored_members(input: &Input) -> WireResult<()> {
     if let Some(d) = input.opt_object("DeviceConfiguration")? {
-        d.opt_bool("ChallengeRequiredOnNewDevice")?;
+        if d.opt_bool("ChallengeRequiredOnNewDevice")? == Some(true) {
+            return Err(DomainError::invalid(
+                "DeviceConfiguration.ChallengeRequiredOnNewDevice is not supported by cognate yet (no device \
+                 tracking); use false",
+            )
+            .into());
+        }
         d.opt_bool("DeviceOnlyRememberedOnUserPrompt")?;
     }
     if let Some(e) = input.opt_object("EmailConfiguration")? {
@@ -245,6 +251,15 @@ pub fn parse_settings(input: &Input) -> WireResult<PoolSettings> {
     s.deletion_protection = input.opt_enum("DeletionProtection", &["ACTIVE", "INACTIVE"])?.as_deref() == Some("ACTIVE");
     s.mfa_configuration =
         input.opt_enum("MfaConfiguration", &["OFF", "ON", "OPTIONAL"])?.unwrap_or_else(|| "OFF".into());
+    // Settings that change how users sign in are refused until cognate honours them: a pool
+    // stored with MFA on would hand out tokens without a second factor.
+    if s.mfa_configuration != "OFF" {
+        return Err(DomainError::invalid(format!(
+            "MfaConfiguration {} is not supported by cognate yet (no MFA); use OFF",
+            s.mfa_configuration
+        ))
+        .into());
+    }
     input.opt_enum("UserPoolTier", &["LITE", "ESSENTIALS", "PLUS"])?;
     if let Some(u) = input.opt_object("UserAttributeUpdateSettings")? {
         s.verify_before_update =

@@ -339,6 +339,21 @@ pub struct Settings {
     pub http: HttpLimits,
 }
 
+/// A TOML error on one line ("line L, column C: message"): the parser's own text is a
+/// multi-line excerpt, and a start-up error is one line.
+fn toml_error(text: &str, e: &toml::de::Error) -> anyhow::Error {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            anyhow::anyhow!("line {line}, column {column}: {message}")
+        }
+        None => anyhow::anyhow!("{message}"),
+    }
+}
+
 fn function_config(name: &str, f: &FunctionFile, base: &Path) -> anyhow::Result<FunctionConfig> {
     match (&f.runtime, &f.handler, &f.endpoint) {
         (Some(runtime), Some(handler), None) => {
@@ -351,6 +366,10 @@ fn function_config(name: &str, f: &FunctionFile, base: &Path) -> anyhow::Result<
             if !file.exists() {
                 bail!("functions.{name}: handler file {} does not exist", file.display());
             }
+            // The worker runs in the handler's own directory, so a relative path would be
+            // looked up a second time from there.
+            let file = std::fs::canonicalize(&file)
+                .with_context(|| format!("functions.{name}: cannot resolve {}", file.display()))?;
             Ok(FunctionConfig::Local { runtime, file, export: export.to_string() })
         }
         (None, None, Some(endpoint)) => Ok(FunctionConfig::InvokeApi {
@@ -367,6 +386,7 @@ impl Settings {
             Some(path) => {
                 let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
                 toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| toml_error(&text, &e))
                     .with_context(|| format!("invalid configuration in {}", path.display()))?
             }
             None => FileConfig::default(),
@@ -400,8 +420,9 @@ impl Settings {
         let mut credentials = file.admin_credentials;
         if let Some(path) = args.admin_credentials_file.or(file.admin_credentials_file) {
             let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            let listed: CredentialsFile =
-                toml::from_str(&text).with_context(|| format!("invalid credentials file {}", path.display()))?;
+            let listed: CredentialsFile = toml::from_str(&text)
+                .map_err(|e| toml_error(&text, &e))
+                .with_context(|| format!("invalid credentials file {}", path.display()))?;
             credentials.extend(listed.credentials);
         }
         let admin_keys = admin_keys(credentials)?;
@@ -434,6 +455,15 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_errors_are_one_line_with_their_place() {
+        let text = "listen = \"x\"\n\n[http]\nidle = 1\n";
+        let e = toml::from_str::<FileConfig>(text).unwrap_err();
+        let shown = super::toml_error(text, &e).to_string();
+        assert!(!shown.contains('\n'), "{shown}");
+        assert!(shown.starts_with("line 4, column 1: unknown field `idle`"), "{shown}");
+    }
 
     #[test]
     fn durations() {

@@ -66,8 +66,19 @@ fn database(data_dir: Option<std::path::PathBuf>) -> std::path::PathBuf {
     data_dir.unwrap_or_else(|| std::path::PathBuf::from("./.cognate")).join("cognate.db")
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    // One line, with its causes, whatever RUST_BACKTRACE says: returning the error from main
+    // would print anyhow's Debug form, a stack backtrace when RUST_BACKTRACE is set.
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let settings = config::Settings::resolve(args)?;

@@ -27,8 +27,12 @@ pub struct OutboxArgs {
     #[arg(long, value_name = "N")]
     last: Option<usize>,
     /// Print a JSON array instead of text.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "code")]
     json: bool,
+    /// Print only the code (or temporary password) of each message, one a line: for scripts,
+    /// e.g. `--to ADDR --last 1 --code`.
+    #[arg(long)]
+    code: bool,
 }
 
 pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
@@ -44,7 +48,18 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
     let query = OutboxQuery { pool_id: args.pool, recipient: args.to, last: args.last };
     let entries =
         tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(store.list_outbox(&query))?;
-    if args.json {
+    if args.code {
+        if entries.is_empty() {
+            bail!("no message matches");
+        }
+        for e in &entries {
+            match &e.message.code {
+                Some(code) => println!("{code}"),
+                None if !e.message.keep_text => bail!("message #{} has no code: {TEXT_NOT_KEPT}", e.id),
+                None => bail!("message #{} carries no code", e.id),
+            }
+        }
+    } else if args.json {
         let list: Vec<_> = entries
             .iter()
             .map(|e| {
@@ -58,6 +73,7 @@ pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
                     "kind": m.kind,
                     "subject": m.subject,
                     "body": m.keep_text.then_some(&m.body),
+                    "code": m.code,
                     "created_at": m.created.seconds(),
                     "status": e.status,
                 })

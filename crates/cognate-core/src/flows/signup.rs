@@ -184,6 +184,7 @@ impl Cognate {
             kind: kind.into(),
             subject,
             body: template.replace("{username}", &user.username).replace("{####}", code),
+            code: Some(code.to_string()),
             created: self.clock.now(),
             keep_text: self.config.keep_message_text,
         })

@@ -74,7 +74,12 @@ fn spawn(runtime: Runtime, file: &Path, export: &str, name: &str) -> Result<Work
             c
         }
     };
-    command.arg(file).arg(export).arg(name);
+    // Absolute, because the worker's working directory is the handler's own directory.
+    let file = std::path::absolute(file).map_err(|e| {
+        tracing::warn!(function = name, error = %e, "cannot resolve the handler file");
+        TriggerError::Unavailable("Unable to resolve the handler file".into())
+    })?;
+    command.arg(&file).arg(export).arg(name);
     if let Some(dir) = file.parent() {
         command.current_dir(dir);
     }
