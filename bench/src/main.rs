@@ -6,6 +6,7 @@
 
 mod client;
 mod load;
+mod micro;
 mod report;
 mod servers;
 mod workloads;
@@ -32,6 +33,14 @@ enum Command {
     Compare(Options),
     /// A few seconds per workload against cognate only; fails if any workload fails.
     Quick(Options),
+    /// The SRP arithmetic alone (one thread), beside the alternatives; writes srp.json.
+    Srp {
+        /// Operations per timed batch (nine batches; the median is reported).
+        #[arg(long, default_value_t = 50)]
+        batch: u32,
+        #[arg(long, default_value = "bench/results")]
+        out: PathBuf,
+    },
     /// Merges result files of separate runs into one report.
     Merge {
         #[arg(required = true)]
@@ -85,6 +94,12 @@ fn main() -> anyhow::Result<()> {
                 o.servers = vec!["cognate-fast".into()];
             }
             runtime.block_on(compare(o, true))
+        }
+        Command::Srp { batch, out } => {
+            let doc = micro::run(batch);
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(out.join("srp.json"), serde_json::to_string_pretty(&doc)?)?;
+            Ok(())
         }
         Command::Merge { inputs, out } => merge(&inputs, &out),
     }
@@ -274,6 +289,28 @@ async fn run_server(spec: &Spec, o: &Options, duration: Duration, quick: bool) -
         for workload in workloads::WORKLOADS {
             if o.workloads.as_ref().is_some_and(|only| !only.iter().any(|w| w == workload)) {
                 continue;
+            }
+            if !workloads::supports(spec.kind, workload) {
+                eprintln!("   {workload:<13} unsupported by {}", spec.label);
+                results.push(json!({ "workload": workload, "size": size, "unsupported": true }));
+                continue;
+            }
+            if *workload == "change-password" {
+                // Cognito allows 5 changes per user per hour: enough users for the run, from
+                // this run's sign-up rate (a sign-up here is two requests, a change one, and
+                // a change costs about what a sign-up does: three times the rate, with room).
+                let signup_rate = results
+                    .iter()
+                    .rev()
+                    .find(|r: &&serde_json::Value| r["workload"] == "signup")
+                    .and_then(|r| r["throughput"].as_f64())
+                    .unwrap_or(300.0);
+                let needed = (signup_rate * duration.as_secs_f64() * 3.0 / f64::from(workloads::CHANGES_PER_USER))
+                    .ceil() as usize
+                    + o.concurrency;
+                let t = Instant::now();
+                fixture.prepare_changers(needed, o.concurrency).await?;
+                eprintln!("   {needed} users for change-password ready in {:.1} s", t.elapsed().as_secs_f64());
             }
             let cpu = server.cpu_seconds();
             let f = fixture.clone();

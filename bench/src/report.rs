@@ -56,12 +56,23 @@ fn sizes(doc: &Value) -> Vec<u64> {
     sizes
 }
 
-const ROWS: &[&str] =
-    &["signup", "signin", "getuser", "admingetuser", "listusers", "mixed", "admingetuser-during-signup"];
+const ROWS: &[&str] = &[
+    "signup",
+    "signin",
+    "srp-signin",
+    "change-password",
+    "getuser",
+    "admingetuser",
+    "listusers",
+    "mixed",
+    "admingetuser-during-signup",
+];
 
 /// What each row measures, for the notes under the tables.
 pub const NOTES: &str = "signup = SignUp + AdminConfirmSignUp (one pair per operation; AdminConfirmSignUp because the peers cannot hand codes to a load generator). \
-signin = InitiateAuth USER_PASSWORD_AUTH. listusers = ListUsers with `email ^= \"fixture-N\"`, Limit 10. \
+signin = InitiateAuth USER_PASSWORD_AUTH. \
+srp-signin = InitiateAuth USER_SRP_AUTH + RespondToAuthChallenge PASSWORD_VERIFIER (one pair per operation; the load generator computes the client's side, about 2 ms of its CPU per sign-in on the same cores). \
+change-password = ChangePassword with an access token, each user at most 5 times (Cognito's hourly limit), users made beforehand. listusers = ListUsers with `email ^= \"fixture-N\"`, Limit 10. \
 mixed = 40% GetUser, 20% AdminGetUser, 20% sign-in, 10% ListUsers, 10% sign-up. \
 admingetuser-during-signup = one client doing AdminGetUser while 16 clients saturate sign-up (its p99 shows whether hashing stalls other requests).";
 
@@ -117,6 +128,7 @@ pub fn markdown(doc: &Value) -> String {
             out.push_str(&format!("| {workload} |"));
             for n in &names {
                 match find(doc, n, workload, size) {
+                    Some(r) if r["unsupported"] == true => out.push_str(" unsupported |"),
                     Some(r) => {
                         let errors = r["errors"].as_u64().unwrap_or(0);
                         let mark = if errors > 0 { format!(", {errors} errors") } else { String::new() };
@@ -142,6 +154,34 @@ pub fn markdown(doc: &Value) -> String {
                         _ => "–".into(),
                     };
                     out.push_str(&format!(" {ratio} |"));
+                }
+            }
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "\nServer CPU per operation at {size} users, in ms (user + system time of the server process over the run, divided by operations; the load generator is not counted):\n\n| workload |"
+        ));
+        for n in &names {
+            out.push_str(&format!(" {n} |"));
+        }
+        out.push_str("\n|---|");
+        for _ in &names {
+            out.push_str("---|");
+        }
+        out.push('\n');
+        for workload in ROWS.iter().filter(|w| !w.ends_with("-during-signup")) {
+            if names.iter().all(|n| find(doc, n, workload, size).is_none()) {
+                continue;
+            }
+            out.push_str(&format!("| {workload} |"));
+            for n in &names {
+                let per_op = find(doc, n, workload, size).and_then(|r| {
+                    let ops = r["ops"].as_f64().filter(|o| *o > 0.0)?;
+                    Some(r["cpu_seconds"].as_f64()? * 1000.0 / ops)
+                });
+                match per_op {
+                    Some(ms) => out.push_str(&format!(" {ms:.2} |")),
+                    None => out.push_str(" – |"),
                 }
             }
             out.push('\n');

@@ -1,20 +1,34 @@
 //! The workloads, the fixture they run against, and how each server is filled with users.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::PoolSettings;
-use cognate_core::ports::Passwords;
+use cognate_core::ports::{Clock, Passwords};
+use cognate_core::srp;
 use cognate_core::user::{Attributes, NewUser, User, UserStatus};
 use serde_json::{json, Value};
 
 use crate::client::Idp;
 use crate::servers::{Kind, Running};
 
-pub const WORKLOADS: &[&str] = &["signup", "signin", "getuser", "admingetuser", "listusers", "mixed"];
+pub const WORKLOADS: &[&str] =
+    &["signup", "signin", "srp-signin", "change-password", "getuser", "admingetuser", "listusers", "mixed"];
 pub const PASSWORD: &str = "Bench-passw0rd!";
+/// change-password moves each user between the two passwords.
+const OTHER_PASSWORD: &str = "Bench-passw0rd?";
+/// ChangePassword calls Cognito allows per user per hour (cognate enforces it too).
+pub const CHANGES_PER_USER: u32 = 5;
+
+/// Whether a peer offers what a workload needs (it is reported as unsupported otherwise).
+pub fn supports(kind: Kind, workload: &str) -> bool {
+    // cognito-local 5.3 answers USER_SRP_AUTH with "Unsupported: … InitAuth with
+    // AuthFlow=USER_SRP_AUTH".
+    !(kind == Kind::CognitoLocal && workload == "srp-signin")
+}
 /// Users created through the API before any workload: who signs in, whose tokens GetUser uses.
 pub const FIXTURE_USERS: usize = 100;
 
@@ -26,10 +40,27 @@ pub struct Fixture {
     pub tokens: Vec<String>,
     pub run: String,
     signups: AtomicU64,
+    /// The load generator's side of SRP: one `a` for the run.
+    srp: srp::client::Client,
+    /// Users with a token and changes left, for change-password (each is taken by one
+    /// client at a time, so its current password is known).
+    changers: Mutex<VecDeque<Changer>>,
+    changers_made: AtomicU64,
+}
+
+struct Changer {
+    password: &'static str,
+    token: String,
+    changes: u32,
 }
 
 fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
+}
+
+fn sha2_of(text: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).to_vec()
 }
 
 impl Fixture {
@@ -53,7 +84,8 @@ impl Fixture {
                 json!({
                     "UserPoolId": pool,
                     "ClientName": "bench",
-                    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                    "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+                        "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
                 }),
             )
             .await
@@ -67,6 +99,9 @@ impl Fixture {
             tokens: Vec::new(),
             run: run.into(),
             signups: AtomicU64::new(0),
+            srp: srp::client::Client::new(num_bigint_dig::BigUint::from_bytes_be(&sha2_of(run))),
+            changers: Mutex::new(VecDeque::new()),
+            changers_made: AtomicU64::new(0),
         };
         for i in 0..FIXTURE_USERS {
             let username = format!("fixture-{i}");
@@ -112,6 +147,101 @@ impl Fixture {
         r["AuthenticationResult"]["AccessToken"].as_str().map(str::to_string).ok_or_else(|| "no access token".into())
     }
 
+    /// USER_SRP_AUTH, then PASSWORD_VERIFIER answered as amazon-cognito-identity-js does.
+    async fn srp_sign_in(&self, username: &str) -> Result<(), String> {
+        let challenge = self
+            .idp
+            .call(
+                "InitiateAuth",
+                json!({ "ClientId": self.client, "AuthFlow": "USER_SRP_AUTH",
+                        "AuthParameters": { "USERNAME": username, "SRP_A": srp::to_hex(self.srp.public()) } }),
+            )
+            .await
+            .map_err(err)?;
+        let p = &challenge["ChallengeParameters"];
+        let text = |name: &str| p[name].as_str().ok_or_else(|| format!("no {name} in the challenge"));
+        let (salt, server_public, block, user_id) =
+            (text("SALT")?, text("SRP_B")?, text("SECRET_BLOCK")?, text("USER_ID_FOR_SRP")?);
+        let number = |hex: &str| srp::from_hex(hex).ok_or_else(|| format!("not a hex number: {hex:.20}"));
+        let (salt, server_public) = (number(salt)?, number(server_public)?);
+        let suffix = srp::pool_suffix(&self.pool);
+        // The client's arithmetic is the load generator's, on the same cores: off the runtime.
+        let (srp_client, user, suffix_owned) = (&self.srp, user_id.to_string(), suffix.to_string());
+        let key = tokio::task::block_in_place(|| srp_client.key(&server_public, &salt, &suffix_owned, &user, PASSWORD));
+        use base64::Engine;
+        // moto's SECRET_BLOCK is a UUID, not base64; Node's Buffer.from(…, "base64") skips the
+        // characters it cannot read, so amazon-cognito-identity-js signs over what is left.
+        let readable: String = block.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/').collect();
+        let block_bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(&readable[..readable.len() / 4 * 4])
+            .map_err(err)?;
+        let now = u64::try_from(cognate_server::system::SystemClock.now().seconds()).unwrap_or(0);
+        let timestamp = srp::client::timestamp(now);
+        let signature = srp::client::sign(&key, suffix, user_id, &block_bytes, &timestamp);
+        let mut answer = json!({
+            "ClientId": self.client,
+            "ChallengeName": "PASSWORD_VERIFIER",
+            // The challenge's USERNAME, as boto3-based clients answer: moto finds users only by
+            // name, while its USER_ID_FOR_SRP is an id of its own (Cognito takes either).
+            "ChallengeResponses": { "USERNAME": p["USERNAME"].as_str().unwrap_or(user_id), "TIMESTAMP": timestamp,
+                "PASSWORD_CLAIM_SECRET_BLOCK": block, "PASSWORD_CLAIM_SIGNATURE": signature },
+        });
+        if let Some(session) = challenge["Session"].as_str() {
+            answer["Session"] = json!(session);
+        }
+        let r = self.idp.call("RespondToAuthChallenge", answer).await.map_err(err)?;
+        r["AuthenticationResult"]["AccessToken"].as_str().map(|_| ()).ok_or_else(|| "no access token".into())
+    }
+
+    /// Creates `count` more users for change-password, each signed in once.
+    pub async fn prepare_changers(self: &Arc<Self>, count: usize, concurrency: usize) -> anyhow::Result<()> {
+        let mut tasks = Vec::new();
+        let next = Arc::new(AtomicU64::new(0));
+        for _ in 0..concurrency.max(1) {
+            let (fixture, next) = (self.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                while next.fetch_add(1, Ordering::Relaxed) < count as u64 {
+                    let n = fixture.changers_made.fetch_add(1, Ordering::Relaxed);
+                    let username = format!("c{}-{n}", fixture.run);
+                    fixture.sign_up_confirmed(&username, &format!("{username}@bench.example")).await?;
+                    let token = fixture.sign_in(&username).await?;
+                    let changer = Changer { password: PASSWORD, token, changes: 0 };
+                    fixture.changers.lock().map_err(err)?.push_back(changer);
+                }
+                Ok::<(), String>(())
+            }));
+        }
+        for t in tasks {
+            t.await?.map_err(anyhow::Error::msg)?;
+        }
+        Ok(())
+    }
+
+    async fn change_password(&self) -> Result<(), String> {
+        let taken = self.changers.lock().map_err(err)?.pop_front();
+        let Some(mut changer) = taken else {
+            return Err("change-password ran out of prepared users (raise the estimate)".into());
+        };
+        let proposed = if changer.password == PASSWORD { OTHER_PASSWORD } else { PASSWORD };
+        let outcome = self
+            .idp
+            .call(
+                "ChangePassword",
+                json!({ "AccessToken": changer.token, "PreviousPassword": changer.password,
+                        "ProposedPassword": proposed }),
+            )
+            .await
+            .map_err(err);
+        if outcome.is_ok() {
+            changer.password = proposed;
+            changer.changes += 1;
+        }
+        if changer.changes < CHANGES_PER_USER {
+            self.changers.lock().map_err(err)?.push_back(changer);
+        }
+        outcome.map(|_| ())
+    }
+
     /// One operation of a workload; `seq` numbers the operations of a run.
     pub async fn op(&self, workload: &str, seq: u64) -> Result<(), String> {
         let pick = |list: &Vec<String>| list[(seq as usize) % list.len()].clone();
@@ -122,6 +252,8 @@ impl Fixture {
                 self.sign_up_confirmed(&username, &format!("{username}@bench.example")).await
             }
             "signin" => self.sign_in(&pick(&self.users)).await.map(|_| ()),
+            "srp-signin" => self.srp_sign_in(&pick(&self.users)).await,
+            "change-password" => self.change_password().await,
             "getuser" => {
                 self.idp.call("GetUser", json!({ "AccessToken": pick(&self.tokens) })).await.map(|_| ()).map_err(err)
             }

@@ -257,6 +257,8 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
     if let Some(endpoint) = &settings.lambda_endpoint {
         tracing::info!(%endpoint, "triggers without a [functions] entry are invoked through this Lambda Invoke API");
     }
+    // Off the request path and after the start-up line: the first sign-up need not build it.
+    tokio::task::spawn_blocking(cognate_core::srp::prepare);
     cognate_server::serve(listener, state, shutdown).await?;
     store.close()?;
     tracing::info!("stopped");
