@@ -35,8 +35,8 @@ enum Command {
     Quick(Options),
     /// The SRP arithmetic alone (one thread), beside the alternatives; writes srp.json.
     Srp {
-        /// Operations per timed batch (nine batches; the median is reported).
-        #[arg(long, default_value_t = 50)]
+        /// Operations per timed batch (15 rounds over every row; median and best reported).
+        #[arg(long, default_value_t = 20)]
         batch: u32,
         #[arg(long, default_value = "bench/results")]
         out: PathBuf,
