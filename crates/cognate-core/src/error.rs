@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use crate::user::AliasKind;
+
 /// A failed operation, as the caller will see it. The `String` is the message text.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DomainError {
@@ -86,16 +88,37 @@ impl DomainError {
     }
 }
 
+/// Which rule refused a write: each backend maps its own constraint names or error codes onto
+/// these, so no flow reads a driver's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// A pool id already taken.
+    Pool,
+    /// A client id already taken.
+    Client,
+    /// A username (after the pool's case rule) already taken.
+    Username,
+    /// An email, phone number or preferred username another user holds as an alias.
+    Alias(AliasKind),
+    /// A group name already taken in the pool.
+    Group,
+    /// A conditional write found the row changed (a status, a rotated token, a spent code).
+    Status,
+    /// The row the write refers to is gone (a foreign key).
+    Missing,
+    /// A rule the backend could not name; logged by the backend, a bug if it happens.
+    Other,
+}
+
 /// What a storage backend can report. Backends map driver errors onto these; the flows turn
 /// them into [`DomainError`]s with the right Cognito meaning.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A unique index or a conditional update refused the change. `constraint` names what
-    /// collided: `username`, `alias:<attribute>`, `status`, `pool`, `client`.
-    #[error("conflict on {constraint}")]
-    Conflict { constraint: String },
+    /// A unique index or a conditional update refused the change.
+    #[error("conflict on {0:?}")]
+    Conflict(Conflict),
     #[error("storage unavailable: {0}")]
     Unavailable(String),
 }

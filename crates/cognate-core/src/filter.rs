@@ -35,6 +35,24 @@ impl UserFilter {
     pub fn case_insensitive(&self) -> bool {
         self.attribute == "cognito:user_status"
     }
+
+    /// Whether a user matches, as the SQL backends compare: what stores without a query
+    /// language (the in-memory fake) use.
+    pub fn matches(&self, user: &crate::user::User) -> bool {
+        let value = match self.attribute.as_str() {
+            "username" => Some(user.username.clone()),
+            "sub" => Some(user.sub.clone()),
+            "cognito:user_status" => Some(user.status.as_str().to_uppercase()),
+            "status" => Some(if user.enabled { "Enabled" } else { "Disabled" }.to_string()),
+            name => user.attribute(name).map(str::to_string),
+        };
+        let wanted = if self.case_insensitive() { self.value.to_uppercase() } else { self.value.clone() };
+        match (value, &self.op) {
+            (Some(v), FilterOp::Equals) => v == wanted,
+            (Some(v), FilterOp::StartsWith) => v.starts_with(&wanted),
+            (None, _) => false,
+        }
+    }
 }
 
 /// Parses a filter; an empty string means "no filter".

@@ -24,8 +24,11 @@ pub mod srp;
 pub mod triggers;
 pub mod user;
 
-#[cfg(test)]
-mod testkit;
+/// In-memory fakes of every port: for the flow tests here and, with the `testkit` feature,
+/// for the storage contract that every backend and this fake must pass.
+#[cfg(any(test, feature = "testkit"))]
+#[allow(clippy::unwrap_used)]
+pub mod testkit;
 
 pub use error::DomainError;
 pub use flows::Cognate;

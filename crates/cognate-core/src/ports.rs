@@ -103,11 +103,6 @@ pub struct AttributeChange {
     pub now: Timestamp,
 }
 
-/// Which collision a refused alias claim hit.
-pub fn alias_constraint(kind: AliasKind) -> String {
-    format!("alias:{}", kind.attribute())
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct OutboxQuery {
     pub pool_id: Option<String>,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::client::AppClient;
-use crate::error::StoreError;
+use crate::error::{Conflict, StoreError};
 use crate::filter::UserFilter;
 use crate::group::Group;
 use crate::ids::Timestamp;
@@ -134,18 +134,38 @@ struct Mem {
 #[async_trait]
 impl Store for MemStore {
     async fn insert_pool(&self, pool: &UserPool) -> Result<(), StoreError> {
-        self.inner.lock().unwrap().pools.insert(pool.id.clone(), pool.clone());
+        let mut m = self.inner.lock().unwrap();
+        if m.pools.contains_key(&pool.id) {
+            return Err(StoreError::Conflict(Conflict::Pool));
+        }
+        m.pools.insert(pool.id.clone(), pool.clone());
         Ok(())
     }
     async fn get_pool(&self, pool_id: &str) -> Result<Option<UserPool>, StoreError> {
         Ok(self.inner.lock().unwrap().pools.get(pool_id).cloned())
     }
     async fn update_pool(&self, pool: &UserPool) -> Result<(), StoreError> {
-        self.inner.lock().unwrap().pools.insert(pool.id.clone(), pool.clone());
+        let mut m = self.inner.lock().unwrap();
+        let stored = m.pools.get_mut(&pool.id).ok_or(StoreError::NotFound)?;
+        *stored = UserPool { created: stored.created, ..pool.clone() };
         Ok(())
     }
+    /// Everything of the pool goes, as the SQL backends' cascades take it; the outbox stays
+    /// (a delivery log outlives what it delivered to).
     async fn delete_pool(&self, pool_id: &str) -> Result<(), StoreError> {
-        self.inner.lock().unwrap().pools.remove(pool_id);
+        let mut m = self.inner.lock().unwrap();
+        m.pools.remove(pool_id);
+        m.clients.retain(|_, c| c.pool_id != pool_id);
+        m.users.retain(|(p, _), _| p != pool_id);
+        m.aliases.retain(|(p, _, _), _| p != pool_id);
+        m.codes.retain(|(p, _, _), _| p != pool_id);
+        m.attempts.retain(|(p, _, _), _| p != pool_id);
+        m.refresh.retain(|_, t| t.pool_id != pool_id);
+        m.sessions.retain(|_, s| s.pool_id != pool_id);
+        m.failures.retain(|(p, _), _| p != pool_id);
+        m.groups.retain(|(p, _), _| p != pool_id);
+        m.members.retain(|(p, _, _)| p != pool_id);
+        m.keys.retain(|k| k.pool_id != pool_id);
         Ok(())
     }
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, StoreError> {
@@ -159,14 +179,21 @@ impl Store for MemStore {
         Ok(self.inner.lock().unwrap().users.keys().filter(|(p, _)| p == pool_id).count() as u64)
     }
     async fn insert_client(&self, client: &AppClient) -> Result<(), StoreError> {
-        self.inner.lock().unwrap().clients.insert(client.client_id.clone(), client.clone());
+        let mut m = self.inner.lock().unwrap();
+        if m.clients.contains_key(&client.client_id) {
+            return Err(StoreError::Conflict(Conflict::Client));
+        }
+        m.clients.insert(client.client_id.clone(), client.clone());
         Ok(())
     }
     async fn get_client(&self, client_id: &str) -> Result<Option<AppClient>, StoreError> {
         Ok(self.inner.lock().unwrap().clients.get(client_id).cloned())
     }
     async fn update_client(&self, client: &AppClient) -> Result<(), StoreError> {
-        self.insert_client(client).await
+        let mut m = self.inner.lock().unwrap();
+        let stored = m.clients.get_mut(&client.client_id).ok_or(StoreError::NotFound)?;
+        *stored = AppClient { secret: stored.secret.clone(), created: stored.created, ..client.clone() };
+        Ok(())
     }
     async fn delete_client(&self, _pool_id: &str, client_id: &str) -> Result<(), StoreError> {
         self.inner.lock().unwrap().clients.remove(client_id);
@@ -198,11 +225,11 @@ impl Store for MemStore {
         let mut m = self.inner.lock().unwrap();
         let pool = new.user.pool_id.clone();
         if m.users.values().any(|(u, key)| u.pool_id == pool && *key == new.username_key) {
-            return Err(StoreError::Conflict { constraint: "username".into() });
+            return Err(StoreError::Conflict(Conflict::Username));
         }
         for a in &new.aliases {
             if !a.force && m.aliases.contains_key(&(pool.clone(), a.kind, a.value_key.clone())) {
-                return Err(StoreError::Conflict { constraint: alias_constraint(a.kind) });
+                return Err(StoreError::Conflict(Conflict::Alias(a.kind)));
             }
         }
         for a in &new.aliases {
@@ -241,12 +268,14 @@ impl Store for MemStore {
         m.codes.retain(|(_, s, _), _| s != sub);
         m.members.retain(|(_, _, s)| s != sub);
         m.failures.remove(&(pool_id.to_string(), sub.to_string()));
+        m.refresh.retain(|_, t| !(t.pool_id == pool_id && t.sub == sub));
+        m.attempts.retain(|(p, who, _), _| !(p == pool_id && who == sub));
         Ok(())
     }
     async fn list_users(
         &self,
         pool_id: &str,
-        _f: Option<&UserFilter>,
+        filter: Option<&UserFilter>,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<User>, StoreError> {
@@ -256,6 +285,7 @@ impl Store for MemStore {
             .values()
             .map(|(u, _)| u.clone())
             .filter(|u| u.pool_id == pool_id && after.is_none_or(|a| u.sub.as_str() > a))
+            .filter(|u| filter.is_none_or(|f| f.matches(u)))
             .collect();
         v.sort_by(|a, b| a.sub.cmp(&b.sub));
         v.truncate(limit);
@@ -266,13 +296,13 @@ impl Store for MemStore {
         let key = (c.pool_id.clone(), c.sub.clone());
         let status = m.users.get(&key).map(|(u, _)| u.status).ok_or(StoreError::NotFound)?;
         if status != c.expected {
-            return Err(StoreError::Conflict { constraint: "status".into() });
+            return Err(StoreError::Conflict(Conflict::Status));
         }
         for claim in &c.claims {
             let akey = (c.pool_id.clone(), claim.kind, claim.value_key.clone());
             match m.aliases.get(&akey).cloned() {
                 Some(holder) if holder != c.sub && !claim.force => {
-                    return Err(StoreError::Conflict { constraint: alias_constraint(claim.kind) })
+                    return Err(StoreError::Conflict(Conflict::Alias(claim.kind)))
                 }
                 Some(holder) if holder != c.sub => {
                     if let (Some((prev, _)), Some(v)) =
@@ -348,7 +378,7 @@ impl Store for MemStore {
         let mut m = self.inner.lock().unwrap();
         let (user, _) = m.users.get_mut(&(pool_id.to_string(), sub.to_string())).ok_or(StoreError::NotFound)?;
         if u.expected_status.is_some_and(|s| s != user.status) {
-            return Err(StoreError::Conflict { constraint: "status".into() });
+            return Err(StoreError::Conflict(Conflict::Status));
         }
         if let Some(h) = &u.password_hash {
             user.password_hash = Some(h.clone());
@@ -372,7 +402,7 @@ impl Store for MemStore {
         let mut m = self.inner.lock().unwrap();
         let key = (group.pool_id.clone(), group.name.clone());
         if m.groups.contains_key(&key) {
-            return Err(StoreError::Conflict { constraint: "group".into() });
+            return Err(StoreError::Conflict(Conflict::Group));
         }
         m.groups.insert(key, group.clone());
         Ok(())
@@ -405,6 +435,12 @@ impl Store for MemStore {
     async fn add_to_group(&self, pool_id: &str, name: &str, sub: &str) -> Result<(), StoreError> {
         let mut m = self.inner.lock().unwrap();
         let row = (pool_id.to_string(), name.to_string(), sub.to_string());
+        // The group and the user must exist (the SQL backends' foreign keys).
+        if !m.groups.contains_key(&(row.0.clone(), row.1.clone()))
+            || !m.users.contains_key(&(row.0.clone(), row.2.clone()))
+        {
+            return Err(StoreError::NotFound);
+        }
         if !m.members.contains(&row) {
             m.members.push(row);
         }
@@ -461,9 +497,7 @@ impl Store for MemStore {
         for claim in &ch.claims {
             let alias_key = (ch.pool_id.clone(), claim.kind, claim.value_key.clone());
             match aliases.get(&alias_key) {
-                Some(holder) if holder != &ch.sub => {
-                    return Err(StoreError::Conflict { constraint: alias_constraint(claim.kind) })
-                }
+                Some(holder) if holder != &ch.sub => return Err(StoreError::Conflict(Conflict::Alias(claim.kind))),
                 _ => {
                     aliases.insert(alias_key, ch.sub.clone());
                 }
@@ -610,13 +644,18 @@ impl Store for MemStore {
         }
         Ok(n)
     }
-    async fn list_outbox(&self, _q: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError> {
+    async fn list_outbox(&self, q: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError> {
         let m = self.inner.lock().unwrap();
-        Ok(m.outbox
+        let matching: Vec<_> = m
+            .outbox
             .iter()
             .enumerate()
+            .filter(|(_, (msg, _))| q.pool_id.as_ref().is_none_or(|p| *p == msg.pool_id))
+            .filter(|(_, (msg, _))| q.recipient.as_ref().is_none_or(|r| *r == msg.recipient))
             .map(|(i, (msg, st))| OutboxEntry { id: i as i64 + 1, message: msg.clone(), status: st.clone() })
-            .collect())
+            .collect();
+        let skip = q.last.map_or(0, |n| matching.len().saturating_sub(n));
+        Ok(matching.into_iter().skip(skip).collect())
     }
     async fn get_signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKey>, StoreError> {
         Ok(self.inner.lock().unwrap().keys.iter().filter(|k| k.pool_id == pool_id).cloned().collect())

@@ -7,14 +7,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use cognate_core::client::{AppClient, ClientSettings};
-use cognate_core::error::StoreError;
+use cognate_core::error::{Conflict, StoreError};
 use cognate_core::filter::{FilterOp, UserFilter};
 use cognate_core::group::Group;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
-use cognate_core::ports::{
-    alias_constraint, AttributeChange, Confirmation, OutboxEntry, OutboxQuery, Revocation, SigningKey, Store,
-};
+use cognate_core::ports::{AttributeChange, Confirmation, OutboxEntry, OutboxQuery, Revocation, SigningKey, Store};
 use cognate_core::user::{
     AliasClaim, AliasKind, Attributes, AuthSession, Medium, NewUser, OutboxMessage, RefreshToken, SignInFailures,
     StoredCode, User, UserStatus, UserUpdate,
@@ -43,20 +41,25 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
+/// SQLite names the violated rule only in its message: the one place that reads it.
 fn map_err(e: rusqlite::Error) -> StoreError {
     match &e {
         rusqlite::Error::SqliteFailure(f, msg) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            let msg = msg.clone().unwrap_or_default();
-            let constraint = if msg.contains("users.pool_id, users.username_key") {
-                "username".to_string()
+            let msg = msg.as_deref().unwrap_or_default();
+            let conflict = if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY {
+                Conflict::Missing
+            } else if msg.contains("users.pool_id, users.username_key") {
+                Conflict::Username
             } else if msg.contains("pools.id") {
-                "pool".to_string()
+                Conflict::Pool
             } else if msg.contains("clients.client_id") {
-                "client".to_string()
+                Conflict::Client
+            } else if msg.contains("user_groups.") {
+                Conflict::Group
             } else {
-                msg
+                Conflict::Other
             };
-            StoreError::Conflict { constraint }
+            StoreError::Conflict(conflict)
         }
         _ => unavailable(e),
     }
@@ -290,7 +293,7 @@ fn claim_alias(
         .map_err(map_err)?;
     match holder {
         Some(holder) if holder == sub => return Ok(()),
-        Some(_) if !claim.force => return Err(StoreError::Conflict { constraint: alias_constraint(claim.kind) }),
+        Some(_) if !claim.force => return Err(StoreError::Conflict(Conflict::Alias(claim.kind))),
         Some(holder) => {
             tx.execute(
                 "DELETE FROM aliases WHERE pool_id = ?1 AND kind = ?2 AND value_key = ?3",
@@ -315,7 +318,7 @@ fn claim_alias(
         params![pool_id, kind_str(claim.kind), claim.value_key, sub],
     )
     .map_err(|e| match map_err(e) {
-        StoreError::Conflict { .. } => StoreError::Conflict { constraint: alias_constraint(claim.kind) },
+        StoreError::Conflict(_) => StoreError::Conflict(Conflict::Alias(claim.kind)),
         other => other,
     })?;
     Ok(())
@@ -789,7 +792,7 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(map_err)?;
             let Some(attributes) = attributes else {
-                return Err(StoreError::Conflict { constraint: "status".into() });
+                return Err(StoreError::Conflict(Conflict::Status));
             };
             for claim in &cf.claims {
                 claim_alias(&tx, &cf.pool_id, &cf.sub, claim, cf.now)?;
@@ -811,7 +814,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(map_err)?;
             if n == 0 {
-                return Err(StoreError::Conflict { constraint: "status".into() });
+                return Err(StoreError::Conflict(Conflict::Status));
             }
             tx.execute(
                 "DELETE FROM codes WHERE pool_id = ?1 AND sub = ?2 AND purpose = 'signup'",
@@ -830,12 +833,7 @@ impl Store for SqliteStore {
                 &format!("INSERT INTO user_groups ({GROUP_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
                 params![g.pool_id, g.name, g.description, g.role_arn, g.precedence, g.created.0, g.modified.0],
             )
-            .map_err(|e| match map_err(e) {
-                StoreError::Conflict { constraint } if constraint.contains("user_groups") => {
-                    StoreError::Conflict { constraint: "group".into() }
-                }
-                other => other,
-            })?;
+            .map_err(map_err)?;
             Ok(())
         })
         .await
@@ -905,7 +903,7 @@ impl Store for SqliteStore {
             )
             .map_err(|e| match map_err(e) {
                 // The group or the user went away meanwhile (foreign keys).
-                StoreError::Conflict { .. } => StoreError::NotFound,
+                StoreError::Conflict(_) => StoreError::NotFound,
                 other => other,
             })?;
             Ok(())
@@ -1160,11 +1158,7 @@ impl Store for SqliteStore {
                     .optional()
                     .map_err(map_err)?
                     .unwrap_or(false);
-                return Err(if exists {
-                    StoreError::Conflict { constraint: "status".into() }
-                } else {
-                    StoreError::NotFound
-                });
+                return Err(if exists { StoreError::Conflict(Conflict::Status) } else { StoreError::NotFound });
             }
             Ok(())
         })

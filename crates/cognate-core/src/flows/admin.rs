@@ -7,10 +7,10 @@
 //! AdminDisableUser / AdminEnableUser flip `Enabled`; disabling revokes the user's tokens.
 //! ```
 
-use super::signup::{exists_error, plan_username};
+use super::signup::{alias_exists, exists_error, plan_username};
 use super::Cognate;
 use crate::attributes;
-use crate::error::{DomainError, Result, StoreError};
+use crate::error::{Conflict, DomainError, Result, StoreError};
 use crate::ids;
 use crate::password;
 use crate::pool::UserPool;
@@ -103,15 +103,12 @@ impl Cognate {
         let new_user = NewUser { username_key: settings.username_key(&username), aliases, user: user.clone() };
         let outbox_id = match self.store.create_user(&new_user, None, message.as_ref()).await {
             Ok(id) => id,
-            Err(StoreError::Conflict { constraint }) if constraint.starts_with("alias:") => {
-                if settings.username_attributes.iter().any(|k| constraint == crate::ports::alias_constraint(*k)) {
-                    return Err(exists_error(settings, &constraint, "User account already exists"));
-                }
-                let name = constraint.trim_start_matches("alias:");
-                return Err(DomainError::AliasExists(format!("An account with the {name} already exists.")));
-            }
-            Err(StoreError::Conflict { .. }) => {
-                return Err(DomainError::UsernameExists("User account already exists".into()))
+            Err(StoreError::Conflict(conflict)) => {
+                return Err(match (exists_error(settings, conflict, "User account already exists"), conflict) {
+                    (Some(e), _) => e,
+                    (None, Conflict::Alias(kind)) => alias_exists(kind),
+                    (None, _) => DomainError::UsernameExists("User account already exists".into()),
+                });
             }
             Err(e) => return Err(e.into()),
         };
@@ -228,7 +225,7 @@ impl Cognate {
             ..Default::default()
         };
         self.store.update_user(&pool.id, &user.sub, &update, self.clock.now()).await.map_err(|e| match e {
-            StoreError::Conflict { .. } => {
+            StoreError::Conflict(_) => {
                 DomainError::not_authorized("User password cannot be reset in the current state.")
             }
             other => other.into(),

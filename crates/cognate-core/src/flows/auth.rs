@@ -538,7 +538,7 @@ impl Cognate {
         let new_user = NewUser { username_key: settings.username_key(&username), aliases, user: user.clone() };
         match self.store.create_user(&new_user, None, None).await {
             Ok(_) => Ok(Some(user)),
-            Err(crate::error::StoreError::Conflict { .. }) => {
+            Err(crate::error::StoreError::Conflict(_)) => {
                 Err(DomainError::UsernameExists("An account with the given username or alias already exists.".into()))
             }
             Err(e) => Err(e.into()),

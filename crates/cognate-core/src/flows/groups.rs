@@ -43,7 +43,7 @@ impl Cognate {
         };
         match self.store.insert_group(&group).await {
             Ok(()) => Ok(group),
-            Err(StoreError::Conflict { .. }) => {
+            Err(StoreError::Conflict(_)) => {
                 Err(DomainError::GroupExists(format!("A group with the name {name} already exists.")))
             }
             Err(e) => Err(e.into()),

@@ -47,7 +47,7 @@ impl Cognate {
             match self.store.insert_pool(&pool).await {
                 Ok(()) => return Ok(pool),
                 // A random id collided with an existing pool: draw again.
-                Err(StoreError::Conflict { .. }) => continue,
+                Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
         }

@@ -14,7 +14,7 @@ use super::signup::{delivery_details, CodeDelivery};
 use super::Cognate;
 use crate::attributes;
 use crate::codes::{self, CodeCheck};
-use crate::error::{DomainError, Result, StoreError};
+use crate::error::{Conflict, DomainError, Result, StoreError};
 use crate::pool::UserPool;
 use crate::ports::AttributeChange;
 use crate::triggers::Metadata;
@@ -52,9 +52,8 @@ fn contact(name: &str) -> Option<AliasKind> {
 
 fn alias_conflict(e: StoreError) -> DomainError {
     match e {
-        StoreError::Conflict { constraint } if constraint.starts_with("alias:") => {
-            let name = constraint.trim_start_matches("alias:");
-            DomainError::AliasExists(format!("An account with the given {name} already exists."))
+        StoreError::Conflict(Conflict::Alias(kind)) => {
+            DomainError::AliasExists(format!("An account with the given {} already exists.", kind.attribute()))
         }
         other => other.into(),
     }
@@ -305,9 +304,9 @@ impl Cognate {
         }
         let change = self.verified_change(&pool, user, kind, &value, purpose);
         self.store.change_attributes(&change).await.map_err(|e| match e {
-            StoreError::Conflict { constraint } if constraint.starts_with("alias:") => DomainError::AliasExists(
-                format!("An account with the {} already exists.", constraint.trim_start_matches("alias:")),
-            ),
+            StoreError::Conflict(Conflict::Alias(kind)) => {
+                DomainError::AliasExists(format!("An account with the {} already exists.", kind.attribute()))
+            }
             other => other.into(),
         })?;
         Ok(())

@@ -9,12 +9,12 @@
 use super::{Cognate, HOUR};
 use crate::attributes;
 use crate::codes::{self, CodeCheck};
-use crate::error::{DomainError, Result, StoreError};
+use crate::error::{Conflict, DomainError, Result, StoreError};
 use crate::ids::{self, Timestamp};
 use crate::mask;
 use crate::password;
 use crate::pool::UserPool;
-use crate::ports::{alias_constraint, Confirmation, Delivery};
+use crate::ports::{Confirmation, Delivery};
 use crate::triggers::{Metadata, TriggerKind, TriggerRequest};
 
 use super::hooks::event_attributes;
@@ -107,12 +107,25 @@ pub(crate) fn plan_username(
     Ok((sub.to_string(), aliases))
 }
 
-pub(crate) fn exists_error(settings: &crate::pool::PoolSettings, constraint: &str, taken: &str) -> DomainError {
-    let kind = settings.username_attributes.iter().find(|k| constraint == alias_constraint(**k));
-    DomainError::UsernameExists(match kind {
-        Some(kind) => exists_message(*kind),
-        None => taken.into(),
-    })
+/// The answer to a refused new user: the username, or an alias that serves as the username
+/// (`UsernameAttributes`), is taken; `None` for any other conflict.
+pub(crate) fn exists_error(
+    settings: &crate::pool::PoolSettings,
+    conflict: Conflict,
+    taken: &str,
+) -> Option<DomainError> {
+    match conflict {
+        Conflict::Username => Some(DomainError::UsernameExists(taken.into())),
+        Conflict::Alias(kind) if settings.username_attributes.contains(&kind) => {
+            Some(DomainError::UsernameExists(exists_message(kind)))
+        }
+        _ => None,
+    }
+}
+
+/// An alias (not serving as the username) that another user already holds.
+pub(crate) fn alias_exists(kind: AliasKind) -> DomainError {
+    DomainError::AliasExists(format!("An account with the {} already exists.", kind.attribute()))
 }
 
 pub(crate) fn delivery_details(kind: AliasKind, medium: Medium, to: &str) -> CodeDelivery {
@@ -322,8 +335,9 @@ impl Cognate {
         let outbox_id =
             match self.store.create_user(&new_user, issued.as_ref().map(|c| &c.stored), message.as_ref()).await {
                 Ok(id) => id,
-                Err(StoreError::Conflict { constraint }) => {
-                    return Err(exists_error(settings, &constraint, "User already exists"))
+                Err(StoreError::Conflict(conflict)) => {
+                    return Err(exists_error(settings, conflict, "User already exists")
+                        .unwrap_or_else(|| DomainError::UsernameExists("User already exists".into())))
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -472,13 +486,10 @@ impl Cognate {
         };
         match self.store.confirm_user(&confirmation).await {
             Ok(()) => {}
-            Err(StoreError::Conflict { constraint }) if constraint == "status" => {
+            Err(StoreError::Conflict(Conflict::Status)) => {
                 return Err(DomainError::not_authorized("User cannot be confirmed. Current status is CONFIRMED"))
             }
-            Err(StoreError::Conflict { constraint }) => {
-                let name = constraint.trim_start_matches("alias:");
-                return Err(DomainError::AliasExists(format!("An account with the {name} already exists.")));
-            }
+            Err(StoreError::Conflict(Conflict::Alias(kind))) => return Err(alias_exists(kind)),
             Err(e) => return Err(e.into()),
         }
         user.status = UserStatus::Confirmed;
