@@ -103,6 +103,17 @@ pub struct AttributeChange {
     pub now: Timestamp,
 }
 
+/// Whom an attempt counter or a sign-in failure count belongs to: a user, or a name that
+/// matches no user, counted alike so that hiding users (`PreventUserExistenceErrors`) does not
+/// show in limits and lockout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// A user, by `sub`.
+    User(&'a str),
+    /// A made-up name, by its key (the pool's case rule applied).
+    Name(&'a str),
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct OutboxQuery {
     pub pool_id: Option<String>,
@@ -218,20 +229,11 @@ pub trait Store: Send + Sync {
         -> Result<Option<i64>, StoreError>;
     async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<Option<StoredCode>, StoreError>;
     /// Counts one attempt at `action` in the window that contains `now` and returns the count.
+    /// Counters of made-up names whose window has passed may be dropped.
     async fn bump_attempts(
         &self,
         pool_id: &str,
-        sub: &str,
-        action: &str,
-        now: Timestamp,
-        window: Duration,
-    ) -> Result<u32, StoreError>;
-    /// The same for a name that matches no user (so that hiding users does not show in the
-    /// limits); counters whose window has passed may be dropped.
-    async fn bump_name_attempts(
-        &self,
-        pool_id: &str,
-        name_key: &str,
+        who: Subject<'_>,
         action: &str,
         now: Timestamp,
         window: Duration,
@@ -277,32 +279,18 @@ pub trait Store: Send + Sync {
     /// Returns whether the session existed: only one caller can spend it.
     async fn delete_auth_session(&self, id_hash: &str) -> Result<bool, StoreError>;
 
-    async fn get_signin_failures(&self, pool_id: &str, sub: &str) -> Result<Option<SignInFailures>, StoreError>;
+    async fn get_signin_failures(&self, pool_id: &str, who: Subject<'_>) -> Result<Option<SignInFailures>, StoreError>;
     /// Counts one failed sign-in; a count whose last failure is older than `quiet` restarts at 1.
+    /// A made-up name never signs in, so its count is never cleared; old ones may be dropped.
     async fn record_signin_failure(
         &self,
         pool_id: &str,
-        sub: &str,
+        who: Subject<'_>,
         now: Timestamp,
         quiet: Duration,
     ) -> Result<u32, StoreError>;
     async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError>;
-    /// The same for a name that matches no user (it never signs in, so it is never cleared;
-    /// old counts may be dropped).
-    async fn get_name_signin_failures(
-        &self,
-        pool_id: &str,
-        name_key: &str,
-    ) -> Result<Option<SignInFailures>, StoreError>;
-    async fn record_name_signin_failure(
-        &self,
-        pool_id: &str,
-        name_key: &str,
-        now: Timestamp,
-        quiet: Duration,
-    ) -> Result<u32, StoreError>;
 
-    /// Queues a message that comes with no code to store (an invitation).
     async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError>;
     async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError>;
     /// Drops the subject and body of every message that still has them (a data dir that was

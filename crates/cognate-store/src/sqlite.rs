@@ -12,7 +12,9 @@ use cognate_core::filter::{FilterOp, UserFilter};
 use cognate_core::group::Group;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
-use cognate_core::ports::{AttributeChange, Confirmation, OutboxEntry, OutboxQuery, Revocation, SigningKey, Store};
+use cognate_core::ports::{
+    AttributeChange, Confirmation, OutboxEntry, OutboxQuery, Revocation, SigningKey, Store, Subject,
+};
 use cognate_core::user::{
     AliasClaim, AliasKind, Attributes, AuthSession, Medium, NewUser, OutboxMessage, RefreshToken, SignInFailures,
     StoredCode, User, UserStatus, UserUpdate,
@@ -478,6 +480,37 @@ fn upsert_code(conn: &Connection, c: &StoredCode) -> Result<(), StoreError> {
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn bump_attempts(
+        &self,
+        pool_id: &str,
+        who: Subject<'_>,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        match who {
+            Subject::User(sub) => self.bump_user_attempts(pool_id, sub, action, now, window).await,
+            Subject::Name(name_key) => self.bump_name_attempts(pool_id, name_key, action, now, window).await,
+        }
+    }
+    async fn get_signin_failures(&self, pool_id: &str, who: Subject<'_>) -> Result<Option<SignInFailures>, StoreError> {
+        match who {
+            Subject::User(sub) => self.get_user_signin_failures(pool_id, sub).await,
+            Subject::Name(name_key) => self.get_name_signin_failures(pool_id, name_key).await,
+        }
+    }
+    async fn record_signin_failure(
+        &self,
+        pool_id: &str,
+        who: Subject<'_>,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError> {
+        match who {
+            Subject::User(sub) => self.record_user_signin_failure(pool_id, sub, now, quiet).await,
+            Subject::Name(name_key) => self.record_name_signin_failure(pool_id, name_key, now, quiet).await,
+        }
+    }
     async fn insert_pool(&self, pool: &UserPool) -> Result<(), StoreError> {
         let pool = pool.clone();
         let settings = to_json(&pool.settings)?;
@@ -1048,41 +1081,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn bump_attempts(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        action: &str,
-        now: Timestamp,
-        window: Duration,
-    ) -> Result<u32, StoreError> {
-        let (pool, sub, action) = (pool_id.to_string(), sub.to_string(), action.to_string());
-        self.write(move |c| bump(c, "attempts", "sub", &pool, &sub, &action, now, window)).await
-    }
-
-    async fn bump_name_attempts(
-        &self,
-        pool_id: &str,
-        name_key: &str,
-        action: &str,
-        now: Timestamp,
-        window: Duration,
-    ) -> Result<u32, StoreError> {
-        let (pool, name, action) = (pool_id.to_string(), name_key.to_string(), action.to_string());
-        self.write(move |c| {
-            // Anyone can make up names: a few expired counters go with every new count, so
-            // the table holds about one window's worth.
-            let expired = now.0.saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
-            let tx = c.transaction().map_err(map_err)?;
-            // Rows whose window has passed count from 1 again anyway.
-            prune_names(&tx, "name_attempts", "window_start", expired)?;
-            let n = bump(&tx, "name_attempts", "name_key", &pool, &name, &action, now, window)?;
-            tx.commit().map_err(map_err)?;
-            Ok(n)
-        })
-        .await
-    }
-
     async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError> {
         let t = token.clone();
         self.write(move |c| insert_refresh(c, &t)).await
@@ -1313,49 +1311,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get_signin_failures(&self, pool_id: &str, sub: &str) -> Result<Option<SignInFailures>, StoreError> {
-        let (pool, sub) = (pool_id.to_string(), sub.to_string());
-        self.point(move |c| failures(c, "signin_failures", "sub", &pool, &sub)).await
-    }
-
-    async fn record_signin_failure(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        now: Timestamp,
-        quiet: Duration,
-    ) -> Result<u32, StoreError> {
-        let (pool, sub) = (pool_id.to_string(), sub.to_string());
-        self.write(move |c| record_failure(c, "signin_failures", "sub", &pool, &sub, now, quiet)).await
-    }
-
-    async fn get_name_signin_failures(
-        &self,
-        pool_id: &str,
-        name_key: &str,
-    ) -> Result<Option<SignInFailures>, StoreError> {
-        let (pool, name) = (pool_id.to_string(), name_key.to_string());
-        self.point(move |c| failures(c, "name_signin_failures", "name_key", &pool, &name)).await
-    }
-
-    async fn record_name_signin_failure(
-        &self,
-        pool_id: &str,
-        name_key: &str,
-        now: Timestamp,
-        quiet: Duration,
-    ) -> Result<u32, StoreError> {
-        let (pool, name) = (pool_id.to_string(), name_key.to_string());
-        self.write(move |c| {
-            let tx = c.transaction().map_err(map_err)?;
-            prune_names(&tx, "name_signin_failures", "last", now.0.saturating_sub(NAME_FAILURES_KEPT_MS))?;
-            let n = record_failure(&tx, "name_signin_failures", "name_key", &pool, &name, now, quiet)?;
-            tx.commit().map_err(map_err)?;
-            Ok(n)
-        })
-        .await
-    }
-
     async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError> {
         let (pool, sub) = (pool_id.to_string(), sub.to_string());
         self.write(move |c| {
@@ -1468,6 +1423,87 @@ impl Store for SqliteStore {
                 )
                 .map_err(map_err)?;
             Ok(n == 1)
+        })
+        .await
+    }
+}
+
+/// The two kinds of counter subject, behind `bump_attempts` and the sign-in failure methods.
+impl SqliteStore {
+    async fn bump_user_attempts(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let (pool, sub, action) = (pool_id.to_string(), sub.to_string(), action.to_string());
+        self.write(move |c| bump(c, "attempts", "sub", &pool, &sub, &action, now, window)).await
+    }
+
+    async fn bump_name_attempts(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let (pool, name, action) = (pool_id.to_string(), name_key.to_string(), action.to_string());
+        self.write(move |c| {
+            // Anyone can make up names: a few expired counters go with every new count, so
+            // the table holds about one window's worth.
+            let expired = now.0.saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
+            let tx = c.transaction().map_err(map_err)?;
+            // Rows whose window has passed count from 1 again anyway.
+            prune_names(&tx, "name_attempts", "window_start", expired)?;
+            let n = bump(&tx, "name_attempts", "name_key", &pool, &name, &action, now, window)?;
+            tx.commit().map_err(map_err)?;
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn get_user_signin_failures(&self, pool_id: &str, sub: &str) -> Result<Option<SignInFailures>, StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        self.point(move |c| failures(c, "signin_failures", "sub", &pool, &sub)).await
+    }
+
+    async fn record_user_signin_failure(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        self.write(move |c| record_failure(c, "signin_failures", "sub", &pool, &sub, now, quiet)).await
+    }
+
+    async fn get_name_signin_failures(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+    ) -> Result<Option<SignInFailures>, StoreError> {
+        let (pool, name) = (pool_id.to_string(), name_key.to_string());
+        self.point(move |c| failures(c, "name_signin_failures", "name_key", &pool, &name)).await
+    }
+
+    async fn record_name_signin_failure(
+        &self,
+        pool_id: &str,
+        name_key: &str,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError> {
+        let (pool, name) = (pool_id.to_string(), name_key.to_string());
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            prune_names(&tx, "name_signin_failures", "last", now.0.saturating_sub(NAME_FAILURES_KEPT_MS))?;
+            let n = record_failure(&tx, "name_signin_failures", "name_key", &pool, &name, now, quiet)?;
+            tx.commit().map_err(map_err)?;
+            Ok(n)
         })
         .await
     }

@@ -8,7 +8,7 @@ use cognate_core::error::{Conflict, StoreError};
 use cognate_core::filter;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
-use cognate_core::ports::{AttributeChange, Confirmation, OutboxQuery, Revocation, SigningKey, Store};
+use cognate_core::ports::{AttributeChange, Confirmation, OutboxQuery, Revocation, SigningKey, Store, Subject};
 use cognate_core::user::*;
 use cognate_store::SqliteStore;
 
@@ -326,23 +326,36 @@ async fn story(store: &dyn Store) {
     let hour = Duration::from_secs(3600);
     for expected in 1..=3 {
         assert_eq!(
-            store.bump_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000), hour).await.unwrap(),
+            store
+                .bump_attempts("us-east-1_A", Subject::User("s-alice"), "confirm", Timestamp(1000), hour)
+                .await
+                .unwrap(),
             expected
         );
     }
     assert_eq!(
-        store.bump_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000 + 3_600_000), hour).await.unwrap(),
+        store
+            .bump_attempts("us-east-1_A", Subject::User("s-alice"), "confirm", Timestamp(1000 + 3_600_000), hour)
+            .await
+            .unwrap(),
         1
     );
     // Names that match no user count the same way, apart from users and from each other.
     for expected in 1..=2 {
-        let n = store.bump_name_attempts("us-east-1_A", "ghost", "confirm", Timestamp(1000), hour).await.unwrap();
+        let n =
+            store.bump_attempts("us-east-1_A", Subject::Name("ghost"), "confirm", Timestamp(1000), hour).await.unwrap();
         assert_eq!(n, expected);
     }
-    assert_eq!(store.bump_name_attempts("us-east-1_A", "s-alice", "confirm", Timestamp(1000), hour).await.unwrap(), 1);
-    assert_eq!(store.bump_name_attempts("us-east-1_A", "ghost", "resend", Timestamp(1000), hour).await.unwrap(), 1);
+    assert_eq!(
+        store.bump_attempts("us-east-1_A", Subject::Name("s-alice"), "confirm", Timestamp(1000), hour).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store.bump_attempts("us-east-1_A", Subject::Name("ghost"), "resend", Timestamp(1000), hour).await.unwrap(),
+        1
+    );
     let later = Timestamp(1000 + 3_600_000);
-    assert_eq!(store.bump_name_attempts("us-east-1_A", "ghost", "confirm", later, hour).await.unwrap(), 1);
+    assert_eq!(store.bump_attempts("us-east-1_A", Subject::Name("ghost"), "confirm", later, hour).await.unwrap(), 1);
 
     // Confirmation is conditional on status and moves forced aliases.
     let carol = user("us-east-1_A", "s-carol", "carol", "a@example.com");
@@ -467,24 +480,42 @@ async fn story(store: &dyn Store) {
 
     // Sign-in failures count up, restart after a quiet period and clear.
     let quiet = Duration::from_millis(100);
-    assert_eq!(store.record_signin_failure("us-east-1_A", "s-carol", Timestamp(10), quiet).await.unwrap(), 1);
-    assert_eq!(store.record_signin_failure("us-east-1_A", "s-carol", Timestamp(60), quiet).await.unwrap(), 2);
     assert_eq!(
-        store.get_signin_failures("us-east-1_A", "s-carol").await.unwrap(),
+        store.record_signin_failure("us-east-1_A", Subject::User("s-carol"), Timestamp(10), quiet).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store.record_signin_failure("us-east-1_A", Subject::User("s-carol"), Timestamp(60), quiet).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store.get_signin_failures("us-east-1_A", Subject::User("s-carol")).await.unwrap(),
         Some(SignInFailures { count: 2, last: Timestamp(60) })
     );
-    assert_eq!(store.record_signin_failure("us-east-1_A", "s-carol", Timestamp(160), quiet).await.unwrap(), 1);
+    assert_eq!(
+        store.record_signin_failure("us-east-1_A", Subject::User("s-carol"), Timestamp(160), quiet).await.unwrap(),
+        1
+    );
     store.clear_signin_failures("us-east-1_A", "s-carol").await.unwrap();
-    assert_eq!(store.get_signin_failures("us-east-1_A", "s-carol").await.unwrap(), None);
+    assert_eq!(store.get_signin_failures("us-east-1_A", Subject::User("s-carol")).await.unwrap(), None);
     // Names with no user keep their own failures, with the same quiet period.
-    assert_eq!(store.record_name_signin_failure("us-east-1_A", "ghost", Timestamp(10), quiet).await.unwrap(), 1);
-    assert_eq!(store.record_name_signin_failure("us-east-1_A", "ghost", Timestamp(60), quiet).await.unwrap(), 2);
     assert_eq!(
-        store.get_name_signin_failures("us-east-1_A", "ghost").await.unwrap(),
+        store.record_signin_failure("us-east-1_A", Subject::Name("ghost"), Timestamp(10), quiet).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store.record_signin_failure("us-east-1_A", Subject::Name("ghost"), Timestamp(60), quiet).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        store.get_signin_failures("us-east-1_A", Subject::Name("ghost")).await.unwrap(),
         Some(SignInFailures { count: 2, last: Timestamp(60) })
     );
-    assert_eq!(store.get_name_signin_failures("us-east-1_A", "s-carol").await.unwrap(), None);
-    assert_eq!(store.record_name_signin_failure("us-east-1_A", "ghost", Timestamp(160), quiet).await.unwrap(), 1);
+    assert_eq!(store.get_signin_failures("us-east-1_A", Subject::Name("s-carol")).await.unwrap(), None);
+    assert_eq!(
+        store.record_signin_failure("us-east-1_A", Subject::Name("ghost"), Timestamp(160), quiet).await.unwrap(),
+        1
+    );
 
     // Codes are spent once.
     store.replace_code(&code("us-east-1_A", "s-carol", "once"), None).await.unwrap();

@@ -15,6 +15,7 @@ use super::Cognate;
 use crate::error::{DomainError, Result};
 use crate::ids::Timestamp;
 use crate::pool::UserPool;
+use crate::ports::Subject;
 use crate::user::{SignInFailures, User};
 
 use super::LockoutPolicy;
@@ -75,7 +76,7 @@ impl Cognate {
     /// Starts a password attempt, or refuses it while the user is locked out.
     pub(crate) async fn begin_attempt(&self, pool: &UserPool, user: &User) -> Result<Attempt> {
         let policy = &self.config.lockout;
-        let recorded = self.check_lock(self.store.get_signin_failures(&pool.id, &user.sub).await?)?;
+        let recorded = self.check_lock(self.store.get_signin_failures(&pool.id, Subject::User(&user.sub)).await?)?;
         let key = (pool.id.clone(), user.sub.clone());
         let mut map = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let running = map.get(&key).copied().unwrap_or(0);
@@ -90,18 +91,18 @@ impl Cognate {
     /// For a name no user has, when the client hides that: refused while "locked", exactly as
     /// a real user with as many wrong passwords would be. `key` is the name's decoy user id.
     pub(crate) async fn check_hidden_lock(&self, pool: &UserPool, key: &str) -> Result<()> {
-        self.check_lock(self.store.get_name_signin_failures(&pool.id, key).await?).map(|_| ())
+        self.check_lock(self.store.get_signin_failures(&pool.id, Subject::Name(key)).await?).map(|_| ())
     }
 
     pub(crate) async fn record_hidden_failure(&self, pool: &UserPool, key: &str) -> Result<()> {
         let quiet = self.config.lockout.quiet;
-        self.store.record_name_signin_failure(&pool.id, key, self.clock.now(), quiet).await?;
+        self.store.record_signin_failure(&pool.id, Subject::Name(key), self.clock.now(), quiet).await?;
         Ok(())
     }
 
     pub(crate) async fn record_failure(&self, pool: &UserPool, user: &User) -> Result<()> {
         let quiet = self.config.lockout.quiet;
-        self.store.record_signin_failure(&pool.id, &user.sub, self.clock.now(), quiet).await?;
+        self.store.record_signin_failure(&pool.id, Subject::User(&user.sub), self.clock.now(), quiet).await?;
         Ok(())
     }
 

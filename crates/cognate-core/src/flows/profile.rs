@@ -10,7 +10,7 @@
 //! verification claims it again; in pools whose email *is* the username the value stays
 //! unique even unverified.
 
-use super::signup::{delivery_details, CodeDelivery};
+use super::messages::{delivery_details, CodeDelivery};
 use super::Cognate;
 use crate::attributes;
 use crate::codes::{self, CodeCheck};

@@ -6,7 +6,7 @@
 //! ChangePassword(access token, old, new)
 //! ```
 
-use super::signup::{delivery_details, CodeDelivery};
+use super::messages::{delivery_details, CodeDelivery};
 use super::Cognate;
 use crate::codes::{self, CodeCheck};
 use crate::error::{DomainError, Result};

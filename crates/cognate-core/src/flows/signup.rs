@@ -11,14 +11,14 @@ use crate::attributes;
 use crate::codes::{self, CodeCheck};
 use crate::error::{Conflict, DomainError, Result, StoreError};
 use crate::ids::{self, Timestamp};
-use crate::mask;
 use crate::password;
 use crate::pool::UserPool;
-use crate::ports::{Confirmation, Delivery};
+use crate::ports::{Confirmation, Subject};
 use crate::triggers::{Metadata, TriggerKind, TriggerRequest};
 
 use super::hooks::event_attributes;
-use crate::user::{AliasClaim, AliasKind, Attributes, Medium, NewUser, OutboxMessage, User, UserStatus};
+use super::messages::{delivery_details, CodeDelivery};
+use crate::user::{AliasClaim, AliasKind, Attributes, Medium, NewUser, User, UserStatus};
 
 pub struct SignUpRequest {
     pub client_id: String,
@@ -28,13 +28,6 @@ pub struct SignUpRequest {
     pub attributes: Vec<(String, String)>,
     pub validation_data: Metadata,
     pub client_metadata: Metadata,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeDelivery {
-    pub destination: String,
-    pub medium: Medium,
-    pub attribute: String,
 }
 
 #[derive(Debug)]
@@ -128,98 +121,7 @@ pub(crate) fn alias_exists(kind: AliasKind) -> DomainError {
     DomainError::AliasExists(format!("An account with the {} already exists.", kind.attribute()))
 }
 
-pub(crate) fn delivery_details(kind: AliasKind, medium: Medium, to: &str) -> CodeDelivery {
-    CodeDelivery {
-        destination: match medium {
-            Medium::Email => mask::email(to),
-            Medium::Sms => mask::phone(to),
-        },
-        medium,
-        attribute: kind.attribute().into(),
-    }
-}
-
 impl Cognate {
-    /// Renders a code message from the pool's templates, or from the CustomMessage trigger.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn render_code_message(
-        &self,
-        pool: &UserPool,
-        user: &User,
-        medium: Medium,
-        to: &str,
-        kind: &str,
-        code: &str,
-        client_id: Option<&str>,
-        client_metadata: &Metadata,
-    ) -> Result<OutboxMessage> {
-        let t = &pool.settings.templates;
-        let invitation = kind == "AdminCreateUser";
-        let (mut subject, mut template) = match (medium, invitation) {
-            (Medium::Email, false) => (Some(t.email_subject().to_string()), t.email_message().to_string()),
-            (Medium::Sms, false) => (None, t.sms_message().to_string()),
-            (Medium::Email, true) => (Some(t.invite_email_subject().to_string()), t.invite_email_message().to_string()),
-            (Medium::Sms, true) => (None, t.invite_sms_message().to_string()),
-        };
-        let request = TriggerRequest {
-            user_attributes: event_attributes(user),
-            code_parameter: Some("{####}".into()),
-            username_parameter: invitation.then(|| "{username}".into()),
-            client_metadata: client_metadata.clone(),
-            ..Default::default()
-        };
-        let source = format!("CustomMessage_{kind}");
-        if let Some(custom) =
-            self.trigger(pool, TriggerKind::CustomMessage, &source, &user.username, client_id, request).await?
-        {
-            let replacement = match medium {
-                Medium::Email => custom.email_message,
-                Medium::Sms => custom.sms_message,
-            };
-            if let Some(message) = replacement {
-                if !message.contains("{####}") {
-                    return Err(DomainError::InvalidLambdaResponse(
-                        "Invalid lambda function output : the message does not contain the code parameter {####}"
-                            .into(),
-                    ));
-                }
-                template = message;
-            }
-            if let (Medium::Email, Some(s)) = (medium, custom.email_subject) {
-                subject = Some(s);
-            }
-        }
-        Ok(OutboxMessage {
-            pool_id: pool.id.clone(),
-            username: user.username.clone(),
-            recipient: to.into(),
-            medium,
-            kind: kind.into(),
-            subject,
-            body: template.replace("{username}", &user.username).replace("{####}", code),
-            code: Some(code.to_string()),
-            created: self.clock.now(),
-            keep_text: self.config.keep_message_text,
-        })
-    }
-
-    /// Hands a queued message to the mailer and records the outcome. On failure the caller
-    /// decides what to undo.
-    pub(crate) async fn dispatch(&self, outbox_id: Option<i64>, message: &OutboxMessage) -> Result<()> {
-        let outcome = self.mailer.deliver(message).await;
-        let status = match &outcome {
-            Ok(Delivery::Sent) => "sent",
-            Ok(Delivery::Logged) => "logged",
-            Err(_) => "failed",
-        };
-        if let Some(id) = outbox_id {
-            // The outcome is what matters: a message that went out is not undone because its
-            // status could not be recorded.
-            let _ = self.store.set_outbox_status(id, status).await;
-        }
-        outcome.map(|_| ()).map_err(|e| DomainError::CodeDeliveryFailure(format!("Unable to deliver the code: {e}")))
-    }
-
     pub async fn sign_up(&self, req: SignUpRequest) -> Result<SignUpResult> {
         let (client, pool) = self.client_and_pool(&req.client_id).await?;
         Self::check_secret_hash(&client, req.secret_hash.as_deref(), &[&req.username])?;
@@ -367,7 +269,7 @@ impl Cognate {
     }
 
     pub(crate) async fn count_attempt(&self, pool: &UserPool, user: &User, action: &str, limit: u32) -> Result<()> {
-        let n = self.store.bump_attempts(&pool.id, &user.sub, action, self.clock.now(), HOUR).await?;
+        let n = self.store.bump_attempts(&pool.id, Subject::User(&user.sub), action, self.clock.now(), HOUR).await?;
         within(n, limit)
     }
 
@@ -381,7 +283,7 @@ impl Cognate {
         limit: u32,
     ) -> Result<()> {
         let key = pool.settings.username_key(name);
-        let n = self.store.bump_name_attempts(&pool.id, &key, action, self.clock.now(), HOUR).await?;
+        let n = self.store.bump_attempts(&pool.id, Subject::Name(&key), action, self.clock.now(), HOUR).await?;
         within(n, limit)
     }
 

@@ -1,0 +1,112 @@
+//! Code-bearing messages, shared by sign-up, invitations, password recovery and attribute
+//! verification: rendering from the pool's templates or the CustomMessage trigger, handing
+//! them to the mailer, and the masked destination the caller is told.
+
+use super::hooks::event_attributes;
+use super::Cognate;
+use crate::error::{DomainError, Result};
+use crate::mask;
+use crate::pool::UserPool;
+use crate::ports::Delivery;
+use crate::triggers::{Metadata, TriggerKind, TriggerRequest};
+use crate::user::{AliasKind, Medium, OutboxMessage, User};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeDelivery {
+    pub destination: String,
+    pub medium: Medium,
+    pub attribute: String,
+}
+
+pub(crate) fn delivery_details(kind: AliasKind, medium: Medium, to: &str) -> CodeDelivery {
+    CodeDelivery {
+        destination: match medium {
+            Medium::Email => mask::email(to),
+            Medium::Sms => mask::phone(to),
+        },
+        medium,
+        attribute: kind.attribute().into(),
+    }
+}
+
+impl Cognate {
+    /// Renders a code message from the pool's templates, or from the CustomMessage trigger.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn render_code_message(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        medium: Medium,
+        to: &str,
+        kind: &str,
+        code: &str,
+        client_id: Option<&str>,
+        client_metadata: &Metadata,
+    ) -> Result<OutboxMessage> {
+        let t = &pool.settings.templates;
+        let invitation = kind == "AdminCreateUser";
+        let (mut subject, mut template) = match (medium, invitation) {
+            (Medium::Email, false) => (Some(t.email_subject().to_string()), t.email_message().to_string()),
+            (Medium::Sms, false) => (None, t.sms_message().to_string()),
+            (Medium::Email, true) => (Some(t.invite_email_subject().to_string()), t.invite_email_message().to_string()),
+            (Medium::Sms, true) => (None, t.invite_sms_message().to_string()),
+        };
+        let request = TriggerRequest {
+            user_attributes: event_attributes(user),
+            code_parameter: Some("{####}".into()),
+            username_parameter: invitation.then(|| "{username}".into()),
+            client_metadata: client_metadata.clone(),
+            ..Default::default()
+        };
+        let source = format!("CustomMessage_{kind}");
+        if let Some(custom) =
+            self.trigger(pool, TriggerKind::CustomMessage, &source, &user.username, client_id, request).await?
+        {
+            let replacement = match medium {
+                Medium::Email => custom.email_message,
+                Medium::Sms => custom.sms_message,
+            };
+            if let Some(message) = replacement {
+                if !message.contains("{####}") {
+                    return Err(DomainError::InvalidLambdaResponse(
+                        "Invalid lambda function output : the message does not contain the code parameter {####}"
+                            .into(),
+                    ));
+                }
+                template = message;
+            }
+            if let (Medium::Email, Some(s)) = (medium, custom.email_subject) {
+                subject = Some(s);
+            }
+        }
+        Ok(OutboxMessage {
+            pool_id: pool.id.clone(),
+            username: user.username.clone(),
+            recipient: to.into(),
+            medium,
+            kind: kind.into(),
+            subject,
+            body: template.replace("{username}", &user.username).replace("{####}", code),
+            code: Some(code.to_string()),
+            created: self.clock.now(),
+            keep_text: self.config.keep_message_text,
+        })
+    }
+
+    /// Hands a queued message to the mailer and records the outcome. On failure the caller
+    /// decides what to undo.
+    pub(crate) async fn dispatch(&self, outbox_id: Option<i64>, message: &OutboxMessage) -> Result<()> {
+        let outcome = self.mailer.deliver(message).await;
+        let status = match &outcome {
+            Ok(Delivery::Sent) => "sent",
+            Ok(Delivery::Logged) => "logged",
+            Err(_) => "failed",
+        };
+        if let Some(id) = outbox_id {
+            // The outcome is what matters: a message that went out is not undone because its
+            // status could not be recorded.
+            let _ = self.store.set_outbox_status(id, status).await;
+        }
+        outcome.map(|_| ()).map_err(|e| DomainError::CodeDeliveryFailure(format!("Unable to deliver the code: {e}")))
+    }
+}
