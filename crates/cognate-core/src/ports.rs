@@ -139,10 +139,29 @@ pub struct SigningKey {
     pub created: Timestamp,
 }
 
-/// Storage. Every method is one transaction; uniqueness of usernames and aliases is the
-/// backend's unique indexes, reported as [`StoreError::Conflict`].
+/// Storage: one trait per aggregate, each backend with one module per trait. Every method is
+/// one transaction; uniqueness of usernames and aliases is the backend's unique indexes,
+/// reported as [`StoreError::Conflict`].
+pub trait Store:
+    PoolStore + UserStore + GroupStore + CodeStore + LimitStore + TokenStore + SessionStore + OutboxStore
+{
+}
+
+impl<T> Store for T where
+    T: PoolStore + UserStore + GroupStore + CodeStore + LimitStore + TokenStore + SessionStore + OutboxStore
+{
+}
+
+/// The storage traits, to bring into scope where a `dyn Store` is called.
+pub mod stores {
+    pub use super::{
+        CodeStore, GroupStore, LimitStore, OutboxStore, PoolStore, SessionStore, Store, TokenStore, UserStore,
+    };
+}
+
+/// Pools and their app clients.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait PoolStore: Send + Sync {
     async fn insert_pool(&self, pool: &UserPool) -> Result<(), StoreError>;
     async fn get_pool(&self, pool_id: &str) -> Result<Option<UserPool>, StoreError>;
     async fn update_pool(&self, pool: &UserPool) -> Result<(), StoreError>;
@@ -150,8 +169,6 @@ pub trait Store: Send + Sync {
     async fn delete_pool(&self, pool_id: &str) -> Result<(), StoreError>;
     /// Pools ordered by id, strictly after `after`.
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, StoreError>;
-    async fn count_users(&self, pool_id: &str) -> Result<u64, StoreError>;
-
     async fn insert_client(&self, client: &AppClient) -> Result<(), StoreError>;
     async fn get_client(&self, client_id: &str) -> Result<Option<AppClient>, StoreError>;
     async fn update_client(&self, client: &AppClient) -> Result<(), StoreError>;
@@ -163,7 +180,12 @@ pub trait Store: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<AppClient>, StoreError>;
+}
 
+/// Users, their aliases, confirmation and attribute changes.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn count_users(&self, pool_id: &str) -> Result<u64, StoreError>;
     /// Creates the user, its aliases, its pending code and the outbox message in one
     /// transaction. Returns the outbox id of the message, if any.
     async fn create_user(
@@ -191,7 +213,22 @@ pub trait Store: Send + Sync {
     /// Applies a confirmation if the user is still in `expected` status; `Conflict{status}`
     /// otherwise, `Conflict{alias:..}` when a non-forced alias claim collides.
     async fn confirm_user(&self, confirmation: &Confirmation) -> Result<(), StoreError>;
+    /// Applies an attribute change atomically; `Conflict{alias:..}` when a claim collides.
+    /// Returns the outbox ids of the queued messages, in order.
+    async fn change_attributes(&self, change: &AttributeChange) -> Result<Vec<i64>, StoreError>;
+    /// Changes password, status or enabled flag in one conditional update.
+    async fn update_user(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        update: &UserUpdate,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+}
 
+/// Groups and memberships.
+#[async_trait]
+pub trait GroupStore: Send + Sync {
     /// Creates a group; `Conflict{group}` when the name is taken in the pool.
     async fn insert_group(&self, group: &Group) -> Result<(), StoreError>;
     async fn get_group(&self, pool_id: &str, name: &str) -> Result<Option<Group>, StoreError>;
@@ -219,15 +256,23 @@ pub trait Store: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Group>, StoreError>;
+}
 
-    /// Applies an attribute change atomically; `Conflict{alias:..}` when a claim collides.
-    /// Returns the outbox ids of the queued messages, in order.
-    async fn change_attributes(&self, change: &AttributeChange) -> Result<Vec<i64>, StoreError>;
-
+/// Pending codes (sign-up, recovery, verification).
+#[async_trait]
+pub trait CodeStore: Send + Sync {
     /// Replaces the user's pending code for `code.purpose` and queues its message.
     async fn replace_code(&self, code: &StoredCode, message: Option<&OutboxMessage>)
         -> Result<Option<i64>, StoreError>;
     async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<Option<StoredCode>, StoreError>;
+    /// Deletes the pending code if it is still the one with `code_hash`; returns whether it
+    /// did (a code is spent once, and not after it was replaced).
+    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str, code_hash: &str) -> Result<bool, StoreError>;
+}
+
+/// Attempt counters and sign-in failures, of users and of made-up names.
+#[async_trait]
+pub trait LimitStore: Send + Sync {
     /// Counts one attempt at `action` in the window that contains `now` and returns the count.
     /// Counters of made-up names whose window has passed may be dropped.
     async fn bump_attempts(
@@ -238,19 +283,22 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         window: Duration,
     ) -> Result<u32, StoreError>;
-
-    /// Changes password, status or enabled flag in one conditional update.
-    async fn update_user(
+    async fn get_signin_failures(&self, pool_id: &str, who: Subject<'_>) -> Result<Option<SignInFailures>, StoreError>;
+    /// Counts one failed sign-in; a count whose last failure is older than `quiet` restarts at 1.
+    /// A made-up name never signs in, so its count is never cleared; old ones may be dropped.
+    async fn record_signin_failure(
         &self,
         pool_id: &str,
-        sub: &str,
-        update: &UserUpdate,
+        who: Subject<'_>,
         now: Timestamp,
-    ) -> Result<(), StoreError>;
-    /// Deletes the pending code if it is still the one with `code_hash`; returns whether it
-    /// did (a code is spent once, and not after it was replaced).
-    async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str, code_hash: &str) -> Result<bool, StoreError>;
+        quiet: Duration,
+    ) -> Result<u32, StoreError>;
+    async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError>;
+}
 
+/// Refresh tokens, revocation and the pools' signing keys.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
     async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError>;
     async fn get_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError>;
     /// Replaces a refresh token by a new one of the same sign-in, atomically: the old one is
@@ -273,32 +321,27 @@ pub trait Store: Send + Sync {
         sub: &str,
         origin_jti: &str,
     ) -> Result<Option<(User, bool)>, StoreError>;
+    async fn get_signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKey>, StoreError>;
+    /// Inserts a key unless the pool already has one for that use; returns whether it did.
+    async fn insert_signing_key(&self, key: &SigningKey) -> Result<bool, StoreError>;
+}
 
+/// The state between the steps of a sign-in.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
     async fn insert_auth_session(&self, session: &AuthSession) -> Result<(), StoreError>;
     async fn get_auth_session(&self, id_hash: &str) -> Result<Option<AuthSession>, StoreError>;
     /// Returns whether the session existed: only one caller can spend it.
     async fn delete_auth_session(&self, id_hash: &str) -> Result<bool, StoreError>;
+}
 
-    async fn get_signin_failures(&self, pool_id: &str, who: Subject<'_>) -> Result<Option<SignInFailures>, StoreError>;
-    /// Counts one failed sign-in; a count whose last failure is older than `quiet` restarts at 1.
-    /// A made-up name never signs in, so its count is never cleared; old ones may be dropped.
-    async fn record_signin_failure(
-        &self,
-        pool_id: &str,
-        who: Subject<'_>,
-        now: Timestamp,
-        quiet: Duration,
-    ) -> Result<u32, StoreError>;
-    async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError>;
-
+/// The delivery log.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
     async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError>;
     async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError>;
     /// Drops the subject and body of every message that still has them (a data dir that was
     /// used for local development before it got admin keys); returns how many.
     async fn forget_outbox_text(&self) -> Result<u64, StoreError>;
     async fn list_outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError>;
-
-    async fn get_signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKey>, StoreError>;
-    /// Inserts a key unless the pool already has one for that use; returns whether it did.
-    async fn insert_signing_key(&self, key: &SigningKey) -> Result<bool, StoreError>;
 }

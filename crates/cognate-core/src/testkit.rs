@@ -132,38 +132,7 @@ struct Mem {
 }
 
 #[async_trait]
-impl Store for MemStore {
-    async fn bump_attempts(
-        &self,
-        pool_id: &str,
-        who: Subject<'_>,
-        action: &str,
-        now: Timestamp,
-        window: Duration,
-    ) -> Result<u32, StoreError> {
-        match who {
-            Subject::User(sub) => self.bump_user_attempts(pool_id, sub, action, now, window).await,
-            Subject::Name(name_key) => self.bump_name_attempts(pool_id, name_key, action, now, window).await,
-        }
-    }
-    async fn get_signin_failures(&self, pool_id: &str, who: Subject<'_>) -> Result<Option<SignInFailures>, StoreError> {
-        match who {
-            Subject::User(sub) => self.get_user_signin_failures(pool_id, sub).await,
-            Subject::Name(name_key) => self.get_name_signin_failures(pool_id, name_key).await,
-        }
-    }
-    async fn record_signin_failure(
-        &self,
-        pool_id: &str,
-        who: Subject<'_>,
-        now: Timestamp,
-        quiet: Duration,
-    ) -> Result<u32, StoreError> {
-        match who {
-            Subject::User(sub) => self.record_user_signin_failure(pool_id, sub, now, quiet).await,
-            Subject::Name(name_key) => self.record_name_signin_failure(pool_id, name_key, now, quiet).await,
-        }
-    }
+impl PoolStore for MemStore {
     async fn insert_pool(&self, pool: &UserPool) -> Result<(), StoreError> {
         let mut m = self.inner.lock().unwrap();
         if m.pools.contains_key(&pool.id) {
@@ -206,9 +175,6 @@ impl Store for MemStore {
         v.truncate(limit);
         Ok(v)
     }
-    async fn count_users(&self, pool_id: &str) -> Result<u64, StoreError> {
-        Ok(self.inner.lock().unwrap().users.keys().filter(|(p, _)| p == pool_id).count() as u64)
-    }
     async fn insert_client(&self, client: &AppClient) -> Result<(), StoreError> {
         let mut m = self.inner.lock().unwrap();
         if m.clients.contains_key(&client.client_id) {
@@ -246,6 +212,13 @@ impl Store for MemStore {
         v.sort_by(|a, b| a.client_id.cmp(&b.client_id));
         v.truncate(limit);
         Ok(v)
+    }
+}
+
+#[async_trait]
+impl UserStore for MemStore {
+    async fn count_users(&self, pool_id: &str) -> Result<u64, StoreError> {
+        Ok(self.inner.lock().unwrap().users.keys().filter(|(p, _)| p == pool_id).count() as u64)
     }
     async fn create_user(
         &self,
@@ -356,28 +329,6 @@ impl Store for MemStore {
         m.codes.remove(&(c.pool_id.clone(), c.sub.clone(), "signup".into()));
         Ok(())
     }
-    async fn replace_code(
-        &self,
-        code: &StoredCode,
-        message: Option<&OutboxMessage>,
-    ) -> Result<Option<i64>, StoreError> {
-        let mut m = self.inner.lock().unwrap();
-        m.codes.insert((code.pool_id.clone(), code.sub.clone(), code.purpose.clone()), code.clone());
-        Ok(message.map(|msg| {
-            m.outbox.push((msg.kept(), "pending".into()));
-            m.outbox.len() as i64
-        }))
-    }
-    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<Option<StoredCode>, StoreError> {
-        Ok(self.inner.lock().unwrap().codes.get(&(pool_id.into(), sub.into(), purpose.into())).cloned())
-    }
-    async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError> {
-        self.inner.lock().unwrap().refresh.insert(token.token_hash.clone(), token.clone());
-        Ok(())
-    }
-    async fn get_refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>, StoreError> {
-        Ok(self.inner.lock().unwrap().refresh.get(hash).cloned())
-    }
     async fn update_user(&self, pool_id: &str, sub: &str, u: &UserUpdate, now: Timestamp) -> Result<(), StoreError> {
         let mut m = self.inner.lock().unwrap();
         let (user, _) = m.users.get_mut(&(pool_id.to_string(), sub.to_string())).ok_or(StoreError::NotFound)?;
@@ -402,6 +353,47 @@ impl Store for MemStore {
         }
         Ok(())
     }
+    async fn change_attributes(&self, ch: &AttributeChange) -> Result<Vec<i64>, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let key = (ch.pool_id.clone(), ch.sub.clone());
+        if !m.users.contains_key(&key) {
+            return Err(StoreError::NotFound);
+        }
+        let mut aliases = m.aliases.clone();
+        aliases.retain(|(p, k, _), s| !(p == &ch.pool_id && s == &ch.sub && ch.releases.contains(k)));
+        for claim in &ch.claims {
+            let alias_key = (ch.pool_id.clone(), claim.kind, claim.value_key.clone());
+            match aliases.get(&alias_key) {
+                Some(holder) if holder != &ch.sub => return Err(StoreError::Conflict(Conflict::Alias(claim.kind))),
+                _ => {
+                    aliases.insert(alias_key, ch.sub.clone());
+                }
+            }
+        }
+        m.aliases = aliases;
+        let (user, _) = m.users.get_mut(&key).unwrap();
+        for name in &ch.remove {
+            user.attributes.remove(name);
+        }
+        user.attributes.extend(ch.set.iter().cloned());
+        user.modified = ch.now;
+        for purpose in &ch.spend_codes {
+            m.codes.remove(&(ch.pool_id.clone(), ch.sub.clone(), purpose.clone()));
+        }
+        for code in &ch.codes {
+            m.codes.insert((code.pool_id.clone(), code.sub.clone(), code.purpose.clone()), code.clone());
+        }
+        let mut ids = Vec::new();
+        for message in &ch.messages {
+            m.outbox.push((message.kept(), "pending".into()));
+            ids.push(m.outbox.len() as i64);
+        }
+        Ok(ids)
+    }
+}
+
+#[async_trait]
+impl GroupStore for MemStore {
     async fn insert_group(&self, group: &Group) -> Result<(), StoreError> {
         let mut m = self.inner.lock().unwrap();
         let key = (group.pool_id.clone(), group.name.clone());
@@ -490,42 +482,24 @@ impl Store for MemStore {
         groups.truncate(limit);
         Ok(groups)
     }
-    async fn change_attributes(&self, ch: &AttributeChange) -> Result<Vec<i64>, StoreError> {
+}
+
+#[async_trait]
+impl CodeStore for MemStore {
+    async fn replace_code(
+        &self,
+        code: &StoredCode,
+        message: Option<&OutboxMessage>,
+    ) -> Result<Option<i64>, StoreError> {
         let mut m = self.inner.lock().unwrap();
-        let key = (ch.pool_id.clone(), ch.sub.clone());
-        if !m.users.contains_key(&key) {
-            return Err(StoreError::NotFound);
-        }
-        let mut aliases = m.aliases.clone();
-        aliases.retain(|(p, k, _), s| !(p == &ch.pool_id && s == &ch.sub && ch.releases.contains(k)));
-        for claim in &ch.claims {
-            let alias_key = (ch.pool_id.clone(), claim.kind, claim.value_key.clone());
-            match aliases.get(&alias_key) {
-                Some(holder) if holder != &ch.sub => return Err(StoreError::Conflict(Conflict::Alias(claim.kind))),
-                _ => {
-                    aliases.insert(alias_key, ch.sub.clone());
-                }
-            }
-        }
-        m.aliases = aliases;
-        let (user, _) = m.users.get_mut(&key).unwrap();
-        for name in &ch.remove {
-            user.attributes.remove(name);
-        }
-        user.attributes.extend(ch.set.iter().cloned());
-        user.modified = ch.now;
-        for purpose in &ch.spend_codes {
-            m.codes.remove(&(ch.pool_id.clone(), ch.sub.clone(), purpose.clone()));
-        }
-        for code in &ch.codes {
-            m.codes.insert((code.pool_id.clone(), code.sub.clone(), code.purpose.clone()), code.clone());
-        }
-        let mut ids = Vec::new();
-        for message in &ch.messages {
-            m.outbox.push((message.kept(), "pending".into()));
-            ids.push(m.outbox.len() as i64);
-        }
-        Ok(ids)
+        m.codes.insert((code.pool_id.clone(), code.sub.clone(), code.purpose.clone()), code.clone());
+        Ok(message.map(|msg| {
+            m.outbox.push((msg.kept(), "pending".into()));
+            m.outbox.len() as i64
+        }))
+    }
+    async fn get_code(&self, pool_id: &str, sub: &str, purpose: &str) -> Result<Option<StoredCode>, StoreError> {
+        Ok(self.inner.lock().unwrap().codes.get(&(pool_id.into(), sub.into(), purpose.into())).cloned())
     }
     async fn delete_code(&self, pool_id: &str, sub: &str, purpose: &str, code_hash: &str) -> Result<bool, StoreError> {
         let key = (pool_id.to_string(), sub.to_string(), purpose.to_string());
@@ -535,6 +509,56 @@ impl Store for MemStore {
             return Ok(true);
         }
         Ok(false)
+    }
+}
+
+#[async_trait]
+impl LimitStore for MemStore {
+    async fn bump_attempts(
+        &self,
+        pool_id: &str,
+        who: Subject<'_>,
+        action: &str,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        match who {
+            Subject::User(sub) => self.bump_user_attempts(pool_id, sub, action, now, window).await,
+            Subject::Name(name_key) => self.bump_name_attempts(pool_id, name_key, action, now, window).await,
+        }
+    }
+    async fn get_signin_failures(&self, pool_id: &str, who: Subject<'_>) -> Result<Option<SignInFailures>, StoreError> {
+        match who {
+            Subject::User(sub) => self.get_user_signin_failures(pool_id, sub).await,
+            Subject::Name(name_key) => self.get_name_signin_failures(pool_id, name_key).await,
+        }
+    }
+    async fn record_signin_failure(
+        &self,
+        pool_id: &str,
+        who: Subject<'_>,
+        now: Timestamp,
+        quiet: Duration,
+    ) -> Result<u32, StoreError> {
+        match who {
+            Subject::User(sub) => self.record_user_signin_failure(pool_id, sub, now, quiet).await,
+            Subject::Name(name_key) => self.record_name_signin_failure(pool_id, name_key, now, quiet).await,
+        }
+    }
+    async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().failures.remove(&(pool_id.to_string(), sub.to_string()));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TokenStore for MemStore {
+    async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError> {
+        self.inner.lock().unwrap().refresh.insert(token.token_hash.clone(), token.clone());
+        Ok(())
+    }
+    async fn get_refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>, StoreError> {
+        Ok(self.inner.lock().unwrap().refresh.get(hash).cloned())
     }
     async fn rotate_refresh_token(
         &self,
@@ -579,6 +603,21 @@ impl Store for MemStore {
         };
         Ok(self.get_user_by_sub(pool_id, sub).await?.map(|u| (u, revoked)))
     }
+    async fn get_signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKey>, StoreError> {
+        Ok(self.inner.lock().unwrap().keys.iter().filter(|k| k.pool_id == pool_id).cloned().collect())
+    }
+    async fn insert_signing_key(&self, key: &SigningKey) -> Result<bool, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        if m.keys.iter().any(|k| k.pool_id == key.pool_id && k.token_use == key.token_use) {
+            return Ok(false);
+        }
+        m.keys.push(key.clone());
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemStore {
     async fn insert_auth_session(&self, session: &AuthSession) -> Result<(), StoreError> {
         self.inner.lock().unwrap().sessions.insert(session.id_hash.clone(), session.clone());
         Ok(())
@@ -589,10 +628,10 @@ impl Store for MemStore {
     async fn delete_auth_session(&self, id_hash: &str) -> Result<bool, StoreError> {
         Ok(self.inner.lock().unwrap().sessions.remove(id_hash).is_some())
     }
-    async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError> {
-        self.inner.lock().unwrap().failures.remove(&(pool_id.to_string(), sub.to_string()));
-        Ok(())
-    }
+}
+
+#[async_trait]
+impl OutboxStore for MemStore {
     async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError> {
         let mut m = self.inner.lock().unwrap();
         m.outbox.push((message.kept(), "pending".into()));
@@ -625,17 +664,6 @@ impl Store for MemStore {
             .collect();
         let skip = q.last.map_or(0, |n| matching.len().saturating_sub(n));
         Ok(matching.into_iter().skip(skip).collect())
-    }
-    async fn get_signing_keys(&self, pool_id: &str) -> Result<Vec<SigningKey>, StoreError> {
-        Ok(self.inner.lock().unwrap().keys.iter().filter(|k| k.pool_id == pool_id).cloned().collect())
-    }
-    async fn insert_signing_key(&self, key: &SigningKey) -> Result<bool, StoreError> {
-        let mut m = self.inner.lock().unwrap();
-        if m.keys.iter().any(|k| k.pool_id == key.pool_id && k.token_use == key.token_use) {
-            return Ok(false);
-        }
-        m.keys.push(key.clone());
-        Ok(true)
     }
 }
 

@@ -8,6 +8,7 @@ use cognate_core::error::{Conflict, StoreError};
 use cognate_core::filter;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
+use cognate_core::ports::stores::*;
 use cognate_core::ports::{AttributeChange, Confirmation, OutboxQuery, Revocation, SigningKey, Store, Subject};
 use cognate_core::user::*;
 use cognate_store::SqliteStore;

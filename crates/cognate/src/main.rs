@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use cognate_core::flows::CoreConfig;
-use cognate_core::ports::Store;
+use cognate_core::ports::OutboxStore;
 use cognate_core::Cognate;
 use cognate_server::delivery::Courier;
 use cognate_server::lambda::LambdaRunner;

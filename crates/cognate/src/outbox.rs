@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use cognate_core::ports::{OutboxQuery, Store};
+use cognate_core::ports::{OutboxQuery, OutboxStore};
 use cognate_store::SqliteStore;
 use serde_json::json;
 
