@@ -9,6 +9,8 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod backup;
+#[cfg(feature = "contract")]
+pub mod contract;
 mod migrations;
 mod sqlite;
 

@@ -1,0 +1,182 @@
+//! Narrower checks, one aggregate each.
+
+use std::time::Duration;
+
+use cognate_core::client::{AppClient, ClientSettings};
+use cognate_core::error::{Conflict, StoreError};
+use cognate_core::ids::Timestamp;
+use cognate_core::pool::UserPool;
+use cognate_core::ports::{AttributeChange, Revocation, Store};
+use cognate_core::user::*;
+
+use super::*;
+
+/// Pools and clients: updates replace, listings page by id, deletes cascade.
+pub(super) async fn pools_and_clients(store: &dyn Store) {
+    store.insert_pool(&pool("us-east-1_P1")).await.unwrap();
+    store.insert_pool(&pool("us-east-1_P2")).await.unwrap();
+    let renamed = UserPool { name: "renamed".into(), modified: Timestamp(9), ..pool("us-east-1_P1") };
+    store.update_pool(&UserPool { created: Timestamp(7), ..renamed.clone() }).await.unwrap();
+    assert_eq!(store.get_pool("us-east-1_P1").await.unwrap(), Some(renamed), "created stays");
+    assert_eq!(store.update_pool(&pool("us-east-1_Nowhere")).await, Err(StoreError::NotFound));
+    let page = store.list_pools(Some("us-east-1_P1"), 1).await.unwrap();
+    assert_eq!(page.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["us-east-1_P2"]);
+    let client = |id: &str| AppClient {
+        client_id: id.into(),
+        pool_id: "us-east-1_P1".into(),
+        name: "c".into(),
+        secret: None,
+        created: Timestamp(1),
+        modified: Timestamp(1),
+        settings: ClientSettings::default(),
+    };
+    for id in ["p1c1", "p1c2", "p1c3"] {
+        store.insert_client(&client(id)).await.unwrap();
+    }
+    // An update changes the name and settings; the secret and creation time stay.
+    let updated = AppClient { name: "web".into(), modified: Timestamp(8), ..client("p1c2") };
+    store
+        .update_client(&AppClient { secret: Some("s".into()), created: Timestamp(7), ..updated.clone() })
+        .await
+        .unwrap();
+    assert_eq!(store.get_client("p1c2").await.unwrap(), Some(updated));
+    assert_eq!(store.update_client(&client("nowhere")).await, Err(StoreError::NotFound));
+    let listed = store.list_clients("us-east-1_P1", Some("p1c1"), 60).await.unwrap();
+    assert_eq!(listed.iter().map(|c| c.client_id.as_str()).collect::<Vec<_>>(), ["p1c2", "p1c3"]);
+    assert!(store.list_clients("us-east-1_P2", None, 60).await.unwrap().is_empty());
+    store.delete_client("us-east-1_P1", "p1c1").await.unwrap();
+    assert_eq!(store.get_client("p1c1").await.unwrap(), None);
+    store.delete_pool("us-east-1_P1").await.unwrap();
+    assert_eq!(store.get_client("p1c2").await.unwrap(), None);
+}
+
+/// Group names are unique per pool; memberships need the group and the user; listings page by
+/// name or sub; deleting a group ends its memberships.
+pub(super) async fn groups(store: &dyn Store) {
+    store.insert_pool(&pool("us-east-1_G")).await.unwrap();
+    let group = |name: &str, precedence: u32| cognate_core::group::Group {
+        pool_id: "us-east-1_G".into(),
+        name: name.into(),
+        description: None,
+        role_arn: None,
+        precedence: Some(precedence),
+        created: Timestamp(1),
+        modified: Timestamp(1),
+    };
+    store.insert_group(&group("admins", 1)).await.unwrap();
+    store.insert_group(&group("staff", 2)).await.unwrap();
+    assert_eq!(store.insert_group(&group("admins", 3)).await, Err(StoreError::Conflict(Conflict::Group)));
+    assert_eq!(store.add_to_group("us-east-1_G", "admins", "no-such-sub").await, Err(StoreError::NotFound));
+    let described = cognate_core::group::Group { description: Some("d".into()), ..group("admins", 5) };
+    store.update_group(&described).await.unwrap();
+    assert_eq!(store.get_group("us-east-1_G", "admins").await.unwrap(), Some(described));
+    let names = |groups: Vec<cognate_core::group::Group>| groups.into_iter().map(|g| g.name).collect::<Vec<_>>();
+    assert_eq!(names(store.list_groups("us-east-1_G", Some("admins"), 60).await.unwrap()), ["staff"]);
+
+    for (sub, name) in [("g-1", "one"), ("g-2", "two")] {
+        store.create_user(&user("us-east-1_G", sub, name, &format!("{name}@example.com")), None, None).await.unwrap();
+        store.add_to_group("us-east-1_G", "admins", sub).await.unwrap();
+    }
+    store.add_to_group("us-east-1_G", "admins", "g-1").await.unwrap(); // already a member: fine
+    store.add_to_group("us-east-1_G", "staff", "g-1").await.unwrap();
+    let members = store.list_group_members("us-east-1_G", "admins", None, 60).await.unwrap();
+    assert_eq!(members.iter().map(|u| u.sub.as_str()).collect::<Vec<_>>(), ["g-1", "g-2"]);
+    let after = store.list_group_members("us-east-1_G", "admins", Some("g-1"), 60).await.unwrap();
+    assert_eq!(after.iter().map(|u| u.sub.as_str()).collect::<Vec<_>>(), ["g-2"]);
+    assert_eq!(names(store.list_user_groups("us-east-1_G", "g-1", None, 60).await.unwrap()), ["admins", "staff"]);
+    store.remove_from_group("us-east-1_G", "staff", "g-1").await.unwrap();
+    assert_eq!(names(store.list_user_groups("us-east-1_G", "g-1", None, 60).await.unwrap()), ["admins"]);
+    store.delete_group("us-east-1_G", "admins").await.unwrap();
+    assert_eq!(store.get_group("us-east-1_G", "admins").await.unwrap(), None);
+    assert!(store.list_user_groups("us-east-1_G", "g-1", None, 60).await.unwrap().is_empty());
+}
+
+/// An attribute change sets and removes attributes, moves aliases and queues its messages in
+/// one transaction; a claim on an alias another user holds refuses the whole change.
+pub(super) async fn attribute_changes(store: &dyn Store) {
+    store.insert_pool(&pool("us-east-1_C")).await.unwrap();
+    let mut dana = user("us-east-1_C", "c-dana", "dana", "d@example.com");
+    dana.aliases.push(AliasClaim { kind: AliasKind::Email, value_key: "d@example.com".into(), force: false });
+    store.create_user(&dana, None, None).await.unwrap();
+    store.create_user(&user("us-east-1_C", "c-eve", "eve", "e@example.com"), None, None).await.unwrap();
+    let change = AttributeChange {
+        pool_id: "us-east-1_C".into(),
+        sub: "c-eve".into(),
+        set: vec![("email".into(), "d@example.com".into()), ("name".into(), "Eve".into())],
+        claims: vec![AliasClaim { kind: AliasKind::Email, value_key: "d@example.com".into(), force: false }],
+        ..Default::default()
+    };
+    assert_eq!(store.change_attributes(&change).await, Err(StoreError::Conflict(Conflict::Alias(AliasKind::Email))));
+    let eve = store.get_user_by_sub("us-east-1_C", "c-eve").await.unwrap().unwrap();
+    assert_eq!((eve.attribute("email"), eve.attribute("name")), (Some("e@example.com"), None), "nothing applied");
+
+    let change = AttributeChange {
+        pool_id: "us-east-1_C".into(),
+        sub: "c-eve".into(),
+        set: vec![("name".into(), "Eve".into())],
+        remove: vec!["email".into()],
+        codes: vec![StoredCode { purpose: "verify:email".into(), ..code("us-east-1_C", "c-eve", "hv") }],
+        messages: vec![message("us-east-1_C", "e2@example.com"), message("us-east-1_C", "e3@example.com")],
+        now: Timestamp(20),
+        ..Default::default()
+    };
+    let ids = store.change_attributes(&change).await.unwrap();
+    assert_eq!(ids.len(), 2);
+    assert!(ids[0] < ids[1], "outbox ids in order");
+    let eve = store.get_user_by_sub("us-east-1_C", "c-eve").await.unwrap().unwrap();
+    assert_eq!((eve.attribute("email"), eve.attribute("name")), (None, Some("Eve")));
+    assert!(store.get_code("us-east-1_C", "c-eve", "verify:email").await.unwrap().is_some());
+
+    // Dana lets the address go; Eve takes it.
+    let release = AttributeChange {
+        pool_id: "us-east-1_C".into(),
+        sub: "c-dana".into(),
+        releases: vec![AliasKind::Email],
+        set: vec![("email".into(), "d2@example.com".into())],
+        ..Default::default()
+    };
+    store.change_attributes(&release).await.unwrap();
+    let take = AttributeChange {
+        pool_id: "us-east-1_C".into(),
+        sub: "c-eve".into(),
+        set: vec![("email".into(), "d@example.com".into())],
+        claims: vec![AliasClaim { kind: AliasKind::Email, value_key: "d@example.com".into(), force: false }],
+        spend_codes: vec!["verify:email".into()],
+        ..Default::default()
+    };
+    store.change_attributes(&take).await.unwrap();
+    let holder = store.get_user_by_alias("us-east-1_C", AliasKind::Email, "d@example.com").await.unwrap().unwrap();
+    assert_eq!(holder.sub, "c-eve");
+    assert!(store.get_code("us-east-1_C", "c-eve", "verify:email").await.unwrap().is_none(), "code spent");
+}
+
+/// Rotation replaces a refresh token once; the old one works again only within the grace
+/// period, and never once revoked.
+pub(super) async fn rotation(store: &dyn Store) {
+    store.insert_pool(&pool("us-east-1_R")).await.unwrap();
+    store.create_user(&user("us-east-1_R", "r-finn", "finn", "f@example.com"), None, None).await.unwrap();
+    let token = |hash: &str| RefreshToken {
+        token_hash: hash.into(),
+        pool_id: "us-east-1_R".into(),
+        client_id: "c".into(),
+        sub: "r-finn".into(),
+        origin_jti: "o-r".into(),
+        revoked: false,
+        rotated: None,
+        auth_time: Timestamp(1),
+        created: Timestamp(1),
+        expires: Timestamp(1_000_000),
+    };
+    store.insert_refresh_token(&token("r0")).await.unwrap();
+    let grace = Duration::from_secs(10);
+    assert!(store.rotate_refresh_token("r0", &token("r1"), Timestamp(100), grace).await.unwrap());
+    assert_eq!(store.get_refresh_token("r0").await.unwrap().unwrap().rotated, Some(Timestamp(100)));
+    assert!(store.get_refresh_token("r1").await.unwrap().is_some());
+    // Within the grace period the old token may be rotated again; its first rotation time stays.
+    assert!(store.rotate_refresh_token("r0", &token("r2"), Timestamp(5_000), grace).await.unwrap());
+    assert_eq!(store.get_refresh_token("r0").await.unwrap().unwrap().rotated, Some(Timestamp(100)));
+    assert!(!store.rotate_refresh_token("r0", &token("r3"), Timestamp(20_000), grace).await.unwrap());
+    assert!(store.get_refresh_token("r3").await.unwrap().is_none());
+    store.revoke_refresh_tokens("us-east-1_R", &Revocation::User { sub: "r-finn".into() }).await.unwrap();
+    assert!(!store.rotate_refresh_token("r1", &token("r4"), Timestamp(20_001), grace).await.unwrap());
+}
