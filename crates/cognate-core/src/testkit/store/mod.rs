@@ -1,0 +1,36 @@
+//! `MemStore`: the in-memory store the flow tests run on, held to the storage contract
+//! (`cognate_store::contract`) like the real backends.
+
+use super::*;
+
+mod codes;
+mod groups;
+mod limits;
+mod outbox;
+mod pools;
+mod sessions;
+mod tokens;
+mod users;
+
+/// A store in a few hash maps, honouring the same uniqueness rules as the SQL backends.
+#[derive(Default)]
+pub struct MemStore {
+    inner: Mutex<Mem>,
+}
+
+#[derive(Default)]
+struct Mem {
+    pools: HashMap<String, UserPool>,
+    clients: HashMap<String, AppClient>,
+    users: HashMap<(String, String), (User, String)>,
+    aliases: HashMap<(String, AliasKind, String), String>,
+    codes: HashMap<(String, String, String), StoredCode>,
+    attempts: HashMap<(String, String, String), (Timestamp, u32)>,
+    refresh: HashMap<String, RefreshToken>,
+    sessions: HashMap<String, AuthSession>,
+    failures: HashMap<(String, String), SignInFailures>,
+    groups: HashMap<(String, String), Group>,
+    members: Vec<(String, String, String)>,
+    outbox: Vec<(OutboxMessage, String)>,
+    keys: Vec<SigningKey>,
+}
