@@ -209,3 +209,15 @@ def test_timestamps_are_epoch_second_numbers(cognate, idp):
     assert isinstance(pool["LastModifiedDate"], (int, float)), pool["LastModifiedDate"]
     assert 1_600_000_000 < pool["CreationDate"] < 4_000_000_000
     assert not any(v is None for v in pool.values()), "unset members must be omitted, not null"
+
+
+def test_health_and_readiness_probes_answer_without_a_signature(cognate):
+    """``GET /health`` (the process answers) and ``GET /ready`` (its database does), for load
+    balancers; unsigned, and no other method or a pool-shaped path gets them."""
+    health = requests.get(f"{cognate.url}/health", timeout=10)
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    ready = requests.get(f"{cognate.url}/ready", timeout=10)
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+    # Only those two GETs: anything else is the API's own error, as before.
+    assert requests.post(f"{cognate.url}/health", timeout=10).status_code in (400, 404, 405)
+    assert requests.get(f"{cognate.url}/ready/more", timeout=10).status_code in (400, 404)

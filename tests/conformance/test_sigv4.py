@@ -437,3 +437,10 @@ def test_allow_unauthenticated_admin_lets_it_listen_beyond_loopback(tmp_path: Pa
 def test_admin_keys_let_it_listen_beyond_loopback(tmp_path: Path, creds_file: Path) -> None:
     assert_starts_then_stops(
         run_on_all_interfaces(tmp_path, "--admin-credentials-file", str(creds_file)))
+
+
+def test_probes_need_no_signature_when_admin_keys_are_configured(secured):
+    """Load balancers probe without credentials; the probes reveal nothing about pools."""
+    assert requests.get(f"{secured.url}/health", timeout=10).json() == {"status": "ok"}
+    ready = requests.get(f"{secured.url}/ready", timeout=10)
+    assert (ready.status_code, ready.json()) == (200, {"status": "ready"})

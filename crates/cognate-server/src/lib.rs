@@ -1,5 +1,5 @@
 //! The HTTP server: the AWS JSON 1.1 endpoint (`POST /` with `X-Amz-Target`), the JWKS and
-//! OpenID discovery documents, and the adapters behind the domain's ports (argon2 passwords,
+//! OpenID discovery documents, the health and readiness probes, and the adapters behind the domain's ports (argon2 passwords,
 //! SMTP delivery, signing keys, system clock and randomness).
 //!
 //! It knows no SQL: storage is whatever `Store` it is given.
@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod lambda;
 mod ops;
 pub mod passwords;
+mod probes;
 mod protocol;
 pub mod ratelimit;
 pub mod sealing;
@@ -48,6 +49,8 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", post(protocol::handle))
+        .route("/health", get(probes::health))
+        .route("/ready", get(probes::ready))
         .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(well_known::openid_configuration))
         .fallback(protocol::not_found)
