@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
-use crypto_bigint::{Odd, Word, U256, U3072};
+use crypto_bigint::{Limb, Odd, Uint, Word, U256, U3072};
 use hmac::{Hmac, KeyInit, Mac};
 use num_bigint_dig::BigUint;
 use sha2::{Digest, Sha256};
@@ -41,9 +41,10 @@ pub const N_HEX: &str = concat!(
 
 struct Group {
     n: BigUint,
-    /// `k = H(N, g)`.
-    k: BigUint,
     params: FixedMontyParams<LIMBS>,
+    /// `k = H(N, g)` and `g`, in Montgomery form, converted once.
+    k_monty: Monty,
+    g_monty: Monty,
     powers_of_g: PowersOfG,
 }
 
@@ -55,8 +56,10 @@ fn group() -> &'static Group {
         let k = hash_numbers(&[&n, &g]);
         // N is odd (a safe prime), so `Odd::new` always succeeds.
         let params = FixedMontyParams::new_vartime(Odd::new(U3072::from_be_hex(N_HEX)).expect("N is odd"));
-        let powers_of_g = PowersOfG::new(&Monty::new(&U3072::from_u64(2), &params));
-        Group { n, k, params, powers_of_g }
+        let g_monty = Monty::new(&U3072::from_u64(2), &params);
+        let k_monty = Monty::new(&fixed(&k), &params);
+        let powers_of_g = PowersOfG::new(&g_monty);
+        Group { n, params, k_monty, g_monty, powers_of_g }
     })
 }
 
@@ -127,26 +130,20 @@ impl PowersOfG {
     }
 }
 
-/// A number below N as a fixed-size integer.
-fn to_fixed(n: &BigUint) -> U3072 {
+/// A number as a fixed-size integer of up to 3,072 bits (callers pass numbers that fit:
+/// below N, or a hash-sized exponent).
+fn fixed<const L: usize>(n: &BigUint) -> Uint<L> {
+    const MAX: usize = 384;
+    let width = L * Limb::BYTES;
     let bytes = n.to_bytes_be();
-    let mut buf = [0u8; 384];
-    let start = buf.len().saturating_sub(bytes.len());
-    buf[start..].copy_from_slice(&bytes[bytes.len().saturating_sub(384)..]);
-    U3072::from_be_slice(&buf)
-}
-
-/// A hash-sized exponent (at most 256 bits) as a fixed-size integer.
-fn to_exponent(n: &BigUint) -> U256 {
-    let bytes = n.to_bytes_be();
-    let mut buf = [0u8; 32];
-    let start = buf.len().saturating_sub(bytes.len());
-    buf[start..].copy_from_slice(&bytes[bytes.len().saturating_sub(32)..]);
-    U256::from_be_slice(&buf)
+    let tail = &bytes[bytes.len().saturating_sub(width)..];
+    let mut buf = [0u8; MAX];
+    buf[MAX - tail.len()..].copy_from_slice(tail);
+    Uint::from_be_slice(&buf[MAX - width..])
 }
 
 fn monty(n: &BigUint) -> Monty {
-    Monty::new(&to_fixed(n), &group().params)
+    Monty::new(&fixed(n), &group().params)
 }
 
 fn to_big(m: &Monty) -> BigUint {
@@ -222,7 +219,7 @@ impl Verifier {
     pub fn new(salt: &[u8], pool_suffix: &str, user_id: &str, password: &str) -> Self {
         let salt = BigUint::from_bytes_be(salt);
         let x = private_key(&salt, pool_suffix, user_id, password);
-        let verifier = to_big(&pow_g(&to_exponent(&x)));
+        let verifier = to_big(&pow_g(&fixed::<{ U256::LIMBS }>(&x)));
         Self { salt, verifier }
     }
 
@@ -261,14 +258,14 @@ pub fn server_challenge(verifier: &BigUint, client_public: &BigUint, b: &[u8]) -
     if client_public_mod_n == BigUint::default() {
         return Err(SrpError::IllegalParameter);
     }
-    let b = to_exponent(&BigUint::from_bytes_be(b));
+    let b = fixed::<{ U256::LIMBS }>(&BigUint::from_bytes_be(b));
     let v = monty(&(verifier % &gr.n));
-    let public = to_big(&monty(&gr.k).mul(&v).add(&pow_g(&b)));
+    let public = to_big(&gr.k_monty.mul(&v).add(&pow_g(&b)));
     let u = hash_numbers(&[client_public, &public]);
     if u == BigUint::default() {
         return Err(SrpError::IllegalParameter);
     }
-    let s = monty(&client_public_mod_n).mul(&v.pow_vartime(&to_exponent(&u))).pow(&b);
+    let s = monty(&client_public_mod_n).mul(&v.pow_vartime(&fixed::<{ U256::LIMBS }>(&u))).pow(&b);
     Ok(ServerChallenge { public, key: derive_key(&to_big(&s), &u) })
 }
 
@@ -337,15 +334,7 @@ pub mod client {
 
     /// `A = g^a` for an `a` of at most 1024 bits (amazon-cognito-identity-js draws 128 bytes).
     pub fn public(a: &BigUint) -> BigUint {
-        to_big(&Monty::new(&U3072::from_u64(2), &group().params).pow_vartime(&to_wide(a)))
-    }
-
-    fn to_wide(n: &BigUint) -> U1024 {
-        let bytes = n.to_bytes_be();
-        let mut buf = [0u8; 128];
-        let start = buf.len().saturating_sub(bytes.len());
-        buf[start..].copy_from_slice(&bytes[bytes.len().saturating_sub(128)..]);
-        U1024::from_be_slice(&buf)
+        to_big(&group().g_monty.pow_vartime(&fixed::<{ U1024::LIMBS }>(a)))
     }
 
     /// The key for the server's `B`: `S = (B - k·g^x)^(a + u·x)`.
@@ -389,9 +378,9 @@ pub mod client {
             let gr = group();
             let u = hash_numbers(&[&self.public, server_public]);
             let x = private_key(salt, pool_suffix, user_id, password);
-            let kgx = monty(&gr.k).mul(&pow_g(&to_exponent(&x)));
+            let kgx = gr.k_monty.mul(&pow_g(&fixed::<{ U256::LIMBS }>(&x)));
             let base = monty(&(server_public % &gr.n)).sub(&kgx);
-            let s = base.pow_vartime(&to_wide(&(&self.a + &u * &x)));
+            let s = base.pow_vartime(&fixed::<{ U1024::LIMBS }>(&(&self.a + &u * &x)));
             derive_key(&to_big(&s), &u)
         }
     }
@@ -402,16 +391,7 @@ pub mod client {
         const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
         let days = unix_seconds / 86_400;
         let secs = unix_seconds % 86_400;
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days as i64 + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = crate::ids::civil_date(days as i64);
         format!(
             "{} {} {} {:02}:{:02}:{:02} UTC {}",
             DAYS[(days % 7) as usize],
@@ -449,7 +429,7 @@ mod tests {
         assert_eq!(gr.n.bits(), 3072);
         // k = H(00‖N ‖ 02), as amazon-cognito-identity-js computes it.
         let expected = Sha256::new().chain_update(padded(&gr.n)).chain_update([2u8]).finalize();
-        assert_eq!(gr.k, BigUint::from_bytes_be(&expected));
+        assert_eq!(to_big(&gr.k_monty), BigUint::from_bytes_be(&expected));
         assert_eq!(padded(&gr.n)[0], 0, "N has its top bit set, so it is hashed with a zero byte");
     }
 
@@ -463,13 +443,13 @@ mod tests {
             let e = BigUint::from_bytes_be(&seed);
             let e = if round == 0 { BigUint::default() } else { e };
             let expected = two().modpow(&e, &gr.n);
-            assert_eq!(to_big(&pow_g(&to_exponent(&e))), expected, "g^e, round {round}");
+            assert_eq!(to_big(&pow_g(&fixed::<{ U256::LIMBS }>(&e))), expected, "g^e, round {round}");
             assert_eq!(client::public(&e), expected);
             let base = BigUint::from_bytes_be(&Sha256::digest(seed).repeat(12)) % &gr.n;
-            assert_eq!(to_big(&monty(&base).pow(&to_exponent(&e))), base.modpow(&e, &gr.n));
+            assert_eq!(to_big(&monty(&base).pow(&fixed::<{ U256::LIMBS }>(&e))), base.modpow(&e, &gr.n));
         }
         let all_ones = BigUint::from_bytes_be(&[0xff; 32]);
-        assert_eq!(to_big(&pow_g(&to_exponent(&all_ones))), two().modpow(&all_ones, &gr.n));
+        assert_eq!(to_big(&pow_g(&fixed::<{ U256::LIMBS }>(&all_ones))), two().modpow(&all_ones, &gr.n));
     }
 
     /// The whole exchange against the textbook formulas in num-bigint: B, u, S and the key.
@@ -484,7 +464,7 @@ mod tests {
         let b_bytes = [0x24u8; 32];
         let b = BigUint::from_bytes_be(&b_bytes);
         let challenge = server_challenge(&v.verifier, &big_a, &b_bytes).unwrap();
-        let expected_b = (&gr.k * &v.verifier + two().modpow(&b, &gr.n)) % &gr.n;
+        let expected_b = (to_big(&gr.k_monty) * &v.verifier + two().modpow(&b, &gr.n)) % &gr.n;
         assert_eq!(challenge.public, expected_b);
         let u = hash_numbers(&[&big_a, &expected_b]);
         let s = (&big_a * v.verifier.modpow(&u, &gr.n)).modpow(&b, &gr.n);

@@ -2,6 +2,37 @@
 
 use super::*;
 
+/// Where a subject's counters live. Made-up names have tables of their own, pruned as they
+/// are written, since anyone can make names up.
+struct Counters {
+    attempts: &'static str,
+    failures: &'static str,
+    column: &'static str,
+    key: String,
+    pruned: bool,
+}
+
+impl Counters {
+    fn of(who: Subject<'_>) -> Self {
+        match who {
+            Subject::User(sub) => Self {
+                attempts: "attempts",
+                failures: "signin_failures",
+                column: "sub",
+                key: sub.to_string(),
+                pruned: false,
+            },
+            Subject::Name(name_key) => Self {
+                attempts: "name_attempts",
+                failures: "name_signin_failures",
+                column: "name_key",
+                key: name_key.to_string(),
+                pruned: true,
+            },
+        }
+    }
+}
+
 #[async_trait]
 impl LimitStore for SqliteStore {
     async fn bump_attempts(
@@ -12,16 +43,23 @@ impl LimitStore for SqliteStore {
         now: Timestamp,
         window: Duration,
     ) -> Result<u32, StoreError> {
-        match who {
-            Subject::User(sub) => self.bump_user_attempts(pool_id, sub, action, now, window).await,
-            Subject::Name(name_key) => self.bump_name_attempts(pool_id, name_key, action, now, window).await,
-        }
+        let (pool, action, rows) = (pool_id.to_string(), action.to_string(), Counters::of(who));
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            if rows.pruned {
+                // Rows whose window has passed count from 1 again anyway.
+                let expired = now.0.saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
+                prune_names(&tx, rows.attempts, "window_start", expired)?;
+            }
+            let n = bump(&tx, rows.attempts, rows.column, &pool, &rows.key, &action, now, window)?;
+            tx.commit().map_err(map_err)?;
+            Ok(n)
+        })
+        .await
     }
     async fn get_signin_failures(&self, pool_id: &str, who: Subject<'_>) -> Result<Option<SignInFailures>, StoreError> {
-        match who {
-            Subject::User(sub) => self.get_user_signin_failures(pool_id, sub).await,
-            Subject::Name(name_key) => self.get_name_signin_failures(pool_id, name_key).await,
-        }
+        let (pool, rows) = (pool_id.to_string(), Counters::of(who));
+        self.point(move |c| failures(c, rows.failures, rows.column, &pool, &rows.key)).await
     }
     async fn record_signin_failure(
         &self,
@@ -30,10 +68,17 @@ impl LimitStore for SqliteStore {
         now: Timestamp,
         quiet: Duration,
     ) -> Result<u32, StoreError> {
-        match who {
-            Subject::User(sub) => self.record_user_signin_failure(pool_id, sub, now, quiet).await,
-            Subject::Name(name_key) => self.record_name_signin_failure(pool_id, name_key, now, quiet).await,
-        }
+        let (pool, rows) = (pool_id.to_string(), Counters::of(who));
+        self.write(move |c| {
+            let tx = c.transaction().map_err(map_err)?;
+            if rows.pruned {
+                prune_names(&tx, rows.failures, "last", now.0.saturating_sub(NAME_FAILURES_KEPT_MS))?;
+            }
+            let n = record_failure(&tx, rows.failures, rows.column, &pool, &rows.key, now, quiet)?;
+            tx.commit().map_err(map_err)?;
+            Ok(n)
+        })
+        .await
     }
     async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError> {
         let (pool, sub) = (pool_id.to_string(), sub.to_string());
@@ -125,85 +170,4 @@ pub(super) fn bump(
     ))
     .and_then(|mut s| s.query_row(params![pool, who, action, now.0, window_ms], |r| r.get::<_, u32>(0)))
     .map_err(map_err)
-}
-
-/// The two kinds of counter subject, behind `bump_attempts` and the sign-in failure methods.
-impl SqliteStore {
-    async fn bump_user_attempts(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        action: &str,
-        now: Timestamp,
-        window: Duration,
-    ) -> Result<u32, StoreError> {
-        let (pool, sub, action) = (pool_id.to_string(), sub.to_string(), action.to_string());
-        self.write(move |c| bump(c, "attempts", "sub", &pool, &sub, &action, now, window)).await
-    }
-
-    async fn bump_name_attempts(
-        &self,
-        pool_id: &str,
-        name_key: &str,
-        action: &str,
-        now: Timestamp,
-        window: Duration,
-    ) -> Result<u32, StoreError> {
-        let (pool, name, action) = (pool_id.to_string(), name_key.to_string(), action.to_string());
-        self.write(move |c| {
-            // Anyone can make up names: a few expired counters go with every new count, so
-            // the table holds about one window's worth.
-            let expired = now.0.saturating_sub(i64::try_from(window.as_millis()).unwrap_or(i64::MAX));
-            let tx = c.transaction().map_err(map_err)?;
-            // Rows whose window has passed count from 1 again anyway.
-            prune_names(&tx, "name_attempts", "window_start", expired)?;
-            let n = bump(&tx, "name_attempts", "name_key", &pool, &name, &action, now, window)?;
-            tx.commit().map_err(map_err)?;
-            Ok(n)
-        })
-        .await
-    }
-
-    async fn get_user_signin_failures(&self, pool_id: &str, sub: &str) -> Result<Option<SignInFailures>, StoreError> {
-        let (pool, sub) = (pool_id.to_string(), sub.to_string());
-        self.point(move |c| failures(c, "signin_failures", "sub", &pool, &sub)).await
-    }
-
-    async fn record_user_signin_failure(
-        &self,
-        pool_id: &str,
-        sub: &str,
-        now: Timestamp,
-        quiet: Duration,
-    ) -> Result<u32, StoreError> {
-        let (pool, sub) = (pool_id.to_string(), sub.to_string());
-        self.write(move |c| record_failure(c, "signin_failures", "sub", &pool, &sub, now, quiet)).await
-    }
-
-    async fn get_name_signin_failures(
-        &self,
-        pool_id: &str,
-        name_key: &str,
-    ) -> Result<Option<SignInFailures>, StoreError> {
-        let (pool, name) = (pool_id.to_string(), name_key.to_string());
-        self.point(move |c| failures(c, "name_signin_failures", "name_key", &pool, &name)).await
-    }
-
-    async fn record_name_signin_failure(
-        &self,
-        pool_id: &str,
-        name_key: &str,
-        now: Timestamp,
-        quiet: Duration,
-    ) -> Result<u32, StoreError> {
-        let (pool, name) = (pool_id.to_string(), name_key.to_string());
-        self.write(move |c| {
-            let tx = c.transaction().map_err(map_err)?;
-            prune_names(&tx, "name_signin_failures", "last", now.0.saturating_sub(NAME_FAILURES_KEPT_MS))?;
-            let n = record_failure(&tx, "name_signin_failures", "name_key", &pool, &name, now, quiet)?;
-            tx.commit().map_err(map_err)?;
-            Ok(n)
-        })
-        .await
-    }
 }
