@@ -37,3 +37,13 @@ else
 fi
 export COGNATE_BIN="$PWD/target/debug/cognate"
 "$venv/bin/python" -m pytest tests/conformance -q -p no:cacheprovider "$@"
+# The same tests again with every server on PostgreSQL (a fresh database each), for the files
+# that cover every storage aggregate; the rest are about SQLite files, start-up or the CLI on a
+# data dir. Skips with a notice without a PostgreSQL server unless COGNATE_REQUIRE_PG=1.
+if [ $# -eq 0 ]; then
+  (cd tests/conformance && COGNATE_TEST_DATABASE=postgres "../../$venv/bin/python" -m pytest -q -p no:cacheprovider \
+    test_signup.py test_confirm.py test_aliases.py test_races.py test_auth.py test_srp.py \
+    test_custom_auth.py test_tokens.py test_refresh_rotation.py test_signout.py test_lockout.py \
+    test_existence.py test_passwords.py test_attributes.py test_users.py test_admin_users.py \
+    test_groups.py test_pools.py test_clients.py test_outbox.py test_sms.py test_triggers_flows.py)
+fi

@@ -16,23 +16,31 @@ impl std::fmt::Display for CallError {
 
 pub struct Idp {
     http: reqwest::Client,
-    url: String,
+    /// Several instances behind the load generator: calls go to each in turn.
+    urls: Vec<String>,
+    next: std::sync::atomic::AtomicUsize,
 }
 
 impl Idp {
     pub fn new(url: &str) -> Self {
+        Self::spread(&[url.to_string()])
+    }
+
+    pub fn spread(urls: &[String]) -> Self {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(512)
             .tcp_nodelay(true)
             .build()
             .expect("an HTTP client without TLS always builds");
-        Self { http, url: format!("{}/", url.trim_end_matches('/')) }
+        let urls = urls.iter().map(|u| format!("{}/", u.trim_end_matches('/'))).collect();
+        Self { http, urls, next: Default::default() }
     }
 
     pub async fn call(&self, operation: &str, body: Value) -> Result<Value, CallError> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.urls.len();
         let response = self
             .http
-            .post(&self.url)
+            .post(&self.urls[i])
             .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{operation}"))
             .header("content-type", "application/x-amz-json-1.1")
             // Servers that read the region from the SigV4 scope find it here; none verify it.

@@ -53,7 +53,8 @@ enum Command {
 #[derive(Args, Clone)]
 struct Options {
     /// Servers to run: cognate (default password cost), cognate-fast (fast-insecure preset),
-    /// cognito-local, moto.
+    /// cognate-pg and cognate-pg3 (fast-insecure on PostgreSQL, one and three instances; need
+    /// --database-url), cognito-local, moto.
     #[arg(long, value_delimiter = ',', default_value = "cognate,cognate-fast,cognito-local,moto")]
     servers: Vec<String>,
     /// Pool sizes (users beyond the fixture) for cognate.
@@ -82,6 +83,10 @@ struct Options {
     /// Only these workloads (e.g. to profile one).
     #[arg(long, value_delimiter = ',')]
     workloads: Option<Vec<String>>,
+    /// A PostgreSQL server (postgres://USER@HOST:PORT, no database) for cognate-pg and
+    /// cognate-pg3: each gets a fresh database, dropped afterwards.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -125,22 +130,68 @@ fn spec(label: &str, o: &Options, scratch: &std::path::Path) -> anyhow::Result<S
         ..o.clone()
     };
     Ok(match label {
-        "cognate" => Spec { label: label.into(), kind: Kind::Cognate, program: o.cognate_bin, args: vec![], work },
-        "cognate-fast" => {
-            Spec { label: label.into(), kind: Kind::Cognate, program: o.cognate_bin.clone(), args: vec![], work }
-        }
+        "cognate" | "cognate-fast" => Spec {
+            label: label.into(),
+            kind: Kind::Cognate,
+            program: o.cognate_bin,
+            args: vec![],
+            work,
+            database_url: None,
+            instances: 1,
+        },
+        "cognate-pg" | "cognate-pg3" => Spec {
+            label: label.into(),
+            kind: Kind::Cognate,
+            program: o.cognate_bin,
+            args: vec![],
+            work,
+            database_url: Some(format!(
+                "{}/{}",
+                o.database_url.as_deref().context("cognate-pg needs --database-url")?.trim_end_matches('/'),
+                bench_database(label)
+            )),
+            instances: if label == "cognate-pg3" { 3 } else { 1 },
+        },
         "cognito-local" => Spec {
             label: label.into(),
             kind: Kind::CognitoLocal,
             program: o.cognito_local.clone().unwrap_or(cl),
             args: vec![],
             work,
+            database_url: None,
+            instances: 1,
         },
-        "moto" => {
-            Spec { label: label.into(), kind: Kind::Moto, program: o.moto.clone().unwrap_or(moto), args: vec![], work }
-        }
+        "moto" => Spec {
+            label: label.into(),
+            kind: Kind::Moto,
+            program: o.moto.clone().unwrap_or(moto),
+            args: vec![],
+            work,
+            database_url: None,
+            instances: 1,
+        },
         other => anyhow::bail!("unknown server {other}"),
     })
+}
+
+/// The run's own database for a PostgreSQL-backed label.
+fn bench_database(label: &str) -> String {
+    format!("cognate_bench_{}_{}", std::process::id(), label.replace('-', "_"))
+}
+
+/// Creates (`create`) or drops the run's database of a label on the server at `base`.
+async fn pg_database(base: &str, label: &str, create: bool) -> anyhow::Result<()> {
+    let (client, conn) =
+        tokio_postgres::connect(&format!("{}/postgres", base.trim_end_matches('/')), tokio_postgres::NoTls)
+            .await
+            .with_context(|| format!("cannot connect to {}", cognate_store::redact(base)))?;
+    tokio::spawn(conn);
+    let name = bench_database(label);
+    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+    if create {
+        client.batch_execute(&format!("CREATE DATABASE {name}")).await?;
+    }
+    Ok(())
 }
 
 /// The machine's argon2id ceiling at cognate's default cost: hashes per second on every core.
@@ -197,8 +248,19 @@ async fn compare(o: Options, quick: bool) -> anyhow::Result<()> {
         if label == "cognate-fast" {
             spec.args = vec!["--config".into(), spec.work.join("fast.toml").display().to_string()];
         }
+        if let (Some(base), Some(_)) = (&o.database_url, &spec.database_url) {
+            // PostgreSQL keeps its own durability; the password preset is the fast one.
+            std::fs::create_dir_all(&spec.work)?;
+            std::fs::write(spec.work.join("pg.toml"), "[passwords]\npreset = \"fast-insecure\"\n")?;
+            spec.args = vec!["--config".into(), spec.work.join("pg.toml").display().to_string()];
+            pg_database(base, label, true).await?;
+        }
         eprintln!("== {label}");
-        let result = match run_server(&spec, &o, duration, quick).await {
+        let outcome = run_server(&spec, &o, duration, quick).await;
+        if let (Some(base), Some(_)) = (&o.database_url, &spec.database_url) {
+            pg_database(base, label, false).await?;
+        }
+        let result = match outcome {
             Ok(result) => result,
             Err(e) => {
                 // One server failing must not lose the others' results.
@@ -277,7 +339,7 @@ async fn run_server(spec: &Spec, o: &Options, duration: Duration, quick: bool) -
     let idle_rss = server.rss_kib();
     eprintln!("   cold start {:.1} ms, idle RSS {} KiB", cold_start.as_secs_f64() * 1000.0, idle_rss);
     let run_id = format!("{}", std::process::id());
-    let fixture = workloads::Fixture::create(&server.url, &run_id).await?;
+    let fixture = workloads::Fixture::create(&server.urls, &run_id).await?;
     let sizes = if spec.kind == Kind::Cognate { &o.sizes } else { &o.peer_sizes };
     let mut results = Vec::new();
     let mut filled = 0;

@@ -27,14 +27,23 @@ pub struct Spec {
     /// Extra `cognate serve` arguments.
     pub args: Vec<String>,
     pub work: PathBuf,
+    /// cognate on PostgreSQL (a database of the run's own) instead of SQLite in `work`.
+    pub database_url: Option<String>,
+    /// cognate processes on the one database; the load generator spreads calls over them.
+    pub instances: usize,
 }
 
 pub struct Running {
     pub spec: Spec,
+    /// The first instance's URL.
     pub url: String,
+    /// Every instance's URL.
+    pub urls: Vec<String>,
     pub pid: u32,
     pub cold_start: Duration,
     child: Child,
+    /// The other instances, with their pids.
+    siblings: Vec<(Child, u32)>,
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -47,6 +56,9 @@ fn command(spec: &Spec, port: u16) -> Command {
             let mut c = Command::new(&spec.program);
             c.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"]).arg(spec.work.join("data"));
             c.args(&spec.args);
+            if let Some(url) = &spec.database_url {
+                c.env("COGNATE_DATABASE_URL", url);
+            }
             c.env("COGNATE_LOG", "warn");
             c
         }
@@ -82,11 +94,24 @@ pub async fn start(spec: &Spec) -> anyhow::Result<Running> {
 
 pub async fn start_on(spec: &Spec, port: u16) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&spec.work)?;
-    let url = format!("http://127.0.0.1:{port}");
-    let idp = Idp::new(&url);
+    let (first, cold_start) = start_one(spec, port).await?;
+    let mut siblings = Vec::new();
+    let mut urls = vec![format!("http://127.0.0.1:{port}")];
+    for _ in 1..spec.instances.max(1) {
+        let port = free_port()?;
+        let (child, _) = start_one(spec, port).await?;
+        let pid = child.id().context("the server exited at once")?;
+        siblings.push((child, pid));
+        urls.push(format!("http://127.0.0.1:{port}"));
+    }
+    let pid = first.id().context("the server exited at once")?;
+    Ok(Running { spec: spec.clone(), url: urls[0].clone(), urls, pid, cold_start, child: first, siblings })
+}
+
+async fn start_one(spec: &Spec, port: u16) -> anyhow::Result<(Child, Duration)> {
+    let idp = Idp::new(&format!("http://127.0.0.1:{port}"));
     let started = Instant::now();
     let child = command(spec, port).spawn().with_context(|| format!("cannot start {}", spec.label))?;
-    let pid = child.id().context("the server exited at once")?;
     loop {
         if idp.call("ListUserPools", json!({ "MaxResults": 1 })).await.is_ok() {
             break;
@@ -96,33 +121,34 @@ pub async fn start_on(spec: &Spec, port: u16) -> anyhow::Result<Running> {
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    Ok(Running { spec: spec.clone(), url, pid, cold_start: started.elapsed(), child })
+    Ok((child, started.elapsed()))
 }
 
 impl Running {
     pub async fn stop(&mut self) {
-        if let Some(pid) = self.child.id() {
-            // SIGTERM first so cognate checkpoints its database; then make sure.
-            let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
-            if tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await.is_err() {
-                let _ = self.child.kill().await;
+        for child in std::iter::once(&mut self.child).chain(self.siblings.iter_mut().map(|(c, _)| c)) {
+            if let Some(pid) = child.id() {
+                // SIGTERM first so cognate checkpoints its database; then make sure.
+                let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
+                if tokio::time::timeout(Duration::from_secs(10), child.wait()).await.is_err() {
+                    let _ = child.kill().await;
+                }
             }
         }
     }
 
-    /// User + system CPU seconds the server process has used so far.
-    pub fn cpu_seconds(&self) -> f64 {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) else { return 0.0 };
-        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-        (ticks(11) + ticks(12)) / 100.0
+    fn pids(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.pid).chain(self.siblings.iter().map(|(_, pid)| *pid))
     }
 
-    /// Resident set size in KiB.
+    /// User + system CPU seconds the server processes have used so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        self.pids().map(cpu_seconds_of).sum()
+    }
+
+    /// Resident set size in KiB, of every instance together.
     pub fn rss_kib(&self) -> u64 {
-        status_field(self.pid, "VmRSS:")
+        self.pids().map(|pid| status_field(pid, "VmRSS:")).sum()
     }
 
     pub fn port(&self) -> u16 {
@@ -132,6 +158,15 @@ impl Running {
     pub fn data_dir(&self) -> PathBuf {
         self.spec.work.join("data")
     }
+}
+
+fn cpu_seconds_of(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn status_field(pid: u32, name: &str) -> u64 {

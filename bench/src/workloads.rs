@@ -64,8 +64,8 @@ fn sha2_of(text: &str) -> Vec<u8> {
 }
 
 impl Fixture {
-    pub async fn create(url: &str, run: &str) -> anyhow::Result<Arc<Fixture>> {
-        let idp = Idp::new(url);
+    pub async fn create(urls: &[String], run: &str) -> anyhow::Result<Arc<Fixture>> {
+        let idp = Idp::spread(urls);
         let pool = idp
             .call(
                 "CreateUserPool",
@@ -335,8 +335,33 @@ pub async fn prefill(server: &mut Running, fixture: &Fixture, from: usize, targe
     }
 }
 
+/// Where bulk users go: the server's own store, written directly.
+enum Bulk {
+    Sqlite(cognate_store::SqliteStore),
+    Postgres(cognate_store::PgStore),
+}
+
+impl Bulk {
+    async fn import(&self, users: Vec<NewUser>) -> anyhow::Result<()> {
+        match self {
+            Bulk::Sqlite(s) => s.import_users(users).await?,
+            Bulk::Postgres(s) => s.import_users(users).await?,
+        }
+        Ok(())
+    }
+}
+
 async fn prefill_cognate(server: &Running, fixture: &Fixture, from: usize, target: usize) -> anyhow::Result<()> {
-    let store = cognate_store::SqliteStore::open(&server.data_dir().join("cognate.db"))?;
+    let store = match &server.spec.database_url {
+        Some(url) => Bulk::Postgres(
+            cognate_store::PgStore::connect(
+                url,
+                cognate_store::PgOptions { timeout: std::time::Duration::from_secs(600), ..Default::default() },
+            )
+            .await?,
+        ),
+        None => Bulk::Sqlite(cognate_store::SqliteStore::open(&server.data_dir().join("cognate.db"))?),
+    };
     // One hash for every bulk user: they share a password, and verifying costs the same.
     let hash =
         cognate_server::passwords::Argon2Passwords::default().hash(PASSWORD).await.map_err(anyhow::Error::msg)?;
@@ -372,10 +397,12 @@ async fn prefill_cognate(server: &Running, fixture: &Fixture, from: usize, targe
                 }
             })
             .collect();
-        store.import_users(users).await?;
+        store.import(users).await?;
         i = end;
     }
-    store.close()?;
+    if let Bulk::Sqlite(s) = &store {
+        s.close()?;
+    }
     Ok(())
 }
 

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 import pytest
 
+import pg
 from harness import (
     AwsCli,
     CognateServer,
@@ -61,20 +62,27 @@ def start_cognate(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSin
       data_dir=None        reuse a data dir (default: a fresh one)
       extra_args=()        anything else for ``cognate serve``
       cwd=None             the server's working directory (default: the test runner's)
-    Every server started here is stopped at teardown.
+      database_url=None    keep the data in this PostgreSQL database (default: SQLite in the
+                           data dir; a fresh PostgreSQL database per data dir when the run is
+                           COGNATE_TEST_DATABASE=postgres, see pg.py)
+    Every server started here is stopped at teardown, and databases it made are dropped.
     """
     servers: list[CognateServer] = []
+    made: dict[Path, str] = {}
     request.node._cognate_servers = servers  # read by pytest_runtest_makereport below
 
     def start(*, smtp: bool = True, smtp_url: str | None = None, email_from: str | None = None,
               config: dict | str | None = None, region: str | None = None,
               public_url: str | None = None, data_dir: Path | None = None,
               extra_args: tuple[str, ...] | list[str] = (),
-              cwd: Path | None = None) -> CognateServer:
+              cwd: Path | None = None, database_url: str | None = None) -> CognateServer:
         base = tmp_path_factory.mktemp("cognate")
         if data_dir is None:
             data_dir = base / "data"
             data_dir.mkdir()
+        if database_url is None and pg.on_postgres():
+            # A data dir reused by a second server means the same data: the same database.
+            database_url = made.get(data_dir) or made.setdefault(data_dir, pg.create_database())
         args: list[str] = []
         if smtp_url is not None:
             args += ["--smtp-url", smtp_url]
@@ -92,7 +100,7 @@ def start_cognate(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSin
             args += ["--public-url", public_url]
         args += list(extra_args)
         server = CognateServer(cognate_binary(), data_dir, base / "cognate.stderr.log", args,
-                               cwd=cwd)
+                               cwd=cwd, database_url=database_url)
         servers.append(server)
         return server.start()
 
@@ -101,6 +109,8 @@ def start_cognate(tmp_path_factory: pytest.TempPathFactory, smtp_server: SmtpSin
     finally:
         for server in servers:
             server.close()
+        for url in made.values():
+            pg.drop_database(url)
 
 
 @pytest.fixture

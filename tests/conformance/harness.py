@@ -222,8 +222,10 @@ class CognateServer:
     """
 
     def __init__(self, binary: Path, data_dir: Path, log_path: Path, serve_args: list[str],
-                 cwd: Path | None = None):
+                 cwd: Path | None = None, database_url: str | None = None):
         self.binary = binary
+        # PostgreSQL instead of SQLite in data_dir (which then holds only the sealing key).
+        self.database_url = database_url
         self.cwd = cwd
         self.data_dir = data_dir
         self.log_path = log_path
@@ -253,6 +255,8 @@ class CognateServer:
             )
         cmd = [str(self.binary), "serve", "--listen", listen,
                "--data-dir", str(self.data_dir), *self.serve_args]
+        if self.database_url is not None:
+            cmd += ["--database-url", self.database_url]
         log = open(self.log_path, "ab")
         log.write(f"\n===== {' '.join(cmd)}\n".encode())
         log.flush()
@@ -394,10 +398,16 @@ class CognateServer:
                                f"stdout: {proc.stdout}\nstderr: {proc.stderr}")
         return proc
 
+    def store_args(self) -> list[str]:
+        """How a ``cognate`` command finds this server's data: its data dir or database."""
+        if self.database_url is not None:
+            return ["--database-url", self.database_url]
+        return ["--data-dir", str(self.data_dir)]
+
     def outbox(self, pool: str | None = None, to: str | None = None,
                last: int | None = None) -> list[dict]:
         """``cognate outbox --data-dir DIR [--pool] [--to] [--last] --json`` parsed."""
-        args = ["outbox", "--data-dir", str(self.data_dir)]
+        args = ["outbox", *self.store_args()]
         if pool is not None:
             args += ["--pool", pool]
         if to is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 
 import pytest
@@ -89,7 +90,7 @@ def test_outbox_without_json_is_human_readable(cognate, idp):
     app = make_app(idp)
     user = sign_up_user(app)
     code = cognate.latest_code(user.email)
-    proc = cognate.run_cli("outbox", "--data-dir", str(cognate.data_dir))
+    proc = cognate.run_cli("outbox", *cognate.store_args())
     out = proc.stdout
     assert user.email in out
     assert code in out
@@ -170,17 +171,25 @@ def test_with_admin_keys_the_outbox_keeps_no_codes(start_cognate, smtp_server, t
     entry = wait_until(lambda: next(iter(server.outbox(to=email)), None))
     assert (entry["recipient"], entry["kind"], entry["status"]) == (email, "SignUp", "sent")
     assert entry["body"] is None and entry["subject"] is None and entry["code"] is None, entry
-    refused = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--to", email,
+    refused = server.run_cli("outbox", *server.store_args(), "--to", email,
                              "--code", check=False)
     assert refused.returncode == 1 and "text not kept" in refused.stderr, refused
     assert refused.stdout == ""
-    text = server.run_cli("outbox", "--data-dir", str(server.data_dir)).stdout
+    text = server.run_cli("outbox", *server.store_args()).stdout
     assert email in text and "text not kept" in text and code not in text
-    stored = b"".join(p.read_bytes() for p in server.data_dir.glob("cognate.db*"))
+    stored = stored_bytes(server)
     # The template is in the pool's settings; the message rendered from it must not be.
     assert marker.encode() in stored
     assert f"{marker} {code}".encode() not in stored, "the rendered message reached the database"
     assert f"{marker} {code}" not in server.log, "the message reached the log"
+
+
+def stored_bytes(server) -> bytes:
+    """Everything the server's database holds: its SQLite files, or a dump of PostgreSQL."""
+    if server.database_url is None:
+        return b"".join(p.read_bytes() for p in server.data_dir.glob("cognate.db*"))
+    return subprocess.run(["pg_dump", "--data-only", server.database_url], capture_output=True,
+                          check=True, timeout=60).stdout
 
 
 def test_with_admin_keys_and_no_mail_server_codes_go_nowhere(start_cognate, tmp_path):
@@ -239,14 +248,14 @@ def test_outbox_code_prints_the_codes_for_scripts(start_cognate, smtp_server):
     for email in (first, second):
         entry = messages[email]
         assert entry["code"] and entry["code"] in entry["body"], entry
-        shown = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--to", email,
+        shown = server.run_cli("outbox", *server.store_args(), "--to", email,
                                "--last", "1", "--code").stdout
         assert shown == entry["code"] + "\n"
-    both = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--code").stdout
+    both = server.run_cli("outbox", *server.store_args(), "--code").stdout
     assert both.split() == [messages[first]["code"], messages[second]["code"]]
-    none = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--to",
+    none = server.run_cli("outbox", *server.store_args(), "--to",
                           unique_email("nobody"), "--code", check=False)
     assert none.returncode == 1 and "no message matches" in none.stderr, none
-    clash = server.run_cli("outbox", "--data-dir", str(server.data_dir), "--code", "--json",
+    clash = server.run_cli("outbox", *server.store_args(), "--code", "--json",
                            check=False)
     assert clash.returncode != 0

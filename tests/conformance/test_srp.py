@@ -22,7 +22,7 @@ from pycognito import aws_srp
 from pycognito.aws_srp import AWSSRP
 from pycognito.exceptions import ForceChangePasswordException
 
-from harness import ACCESS_KEY, SECRET_KEY
+from harness import ACCESS_KEY, SECRET_KEY, CognateError
 from helpers import (
     OTHER_PASSWORD,
     PASSWORD,
@@ -491,14 +491,17 @@ def test_secrets_key_is_created_private_in_the_data_dir(cognate):
     assert len(base64.b64decode(key.read_text().strip() + "==")) == 32
 
 
-def test_a_lost_key_stops_srp_until_the_next_password_sign_in(cognate):
+def test_a_lost_key_is_refused_then_reset_stops_srp_until_the_next_password_sign_in(cognate):
     app = srp_app(cognate.idp())
     user = confirmed_user(app, cognate)
     assert "AuthenticationResult" in srp_sign_in(app, user.username)
 
     cognate.stop()
     (cognate.data_dir / "secrets.key").unlink()
-    cognate.restart(same_port=False)
+    with pytest.raises(CognateError, match="not the one this database's SRP verifiers were sealed with"):
+        cognate.start()
+    cognate.serve_args = [*cognate.serve_args, "--reset-sealing-key"]
+    cognate.start()
     app.idp = cognate.idp()
     with pytest.raises(app.idp.exceptions.NotAuthorizedException):
         srp_sign_in(app, user.username)

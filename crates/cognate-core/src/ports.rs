@@ -114,6 +114,10 @@ pub enum Subject<'a> {
     Name(&'a str),
 }
 
+/// How long the instance that queued a message has to deliver it before another one may
+/// (the default of `CoreConfig::delivery_lease`).
+pub const DELIVERY_LEASE: Duration = Duration::from_secs(120);
+
 #[derive(Debug, Clone, Default)]
 pub struct OutboxQuery {
     pub pool_id: Option<String>,
@@ -143,19 +147,28 @@ pub struct SigningKey {
 /// one transaction; uniqueness of usernames and aliases is the backend's unique indexes,
 /// reported as [`StoreError::Conflict`].
 pub trait Store:
-    PoolStore + UserStore + GroupStore + CodeStore + LimitStore + TokenStore + SessionStore + OutboxStore
+    PoolStore + UserStore + GroupStore + CodeStore + LimitStore + TokenStore + SessionStore + OutboxStore + MetaStore
 {
 }
 
 impl<T> Store for T where
-    T: PoolStore + UserStore + GroupStore + CodeStore + LimitStore + TokenStore + SessionStore + OutboxStore
+    T: PoolStore
+        + UserStore
+        + GroupStore
+        + CodeStore
+        + LimitStore
+        + TokenStore
+        + SessionStore
+        + OutboxStore
+        + MetaStore
 {
 }
 
 /// The storage traits, to bring into scope where a `dyn Store` is called.
 pub mod stores {
     pub use super::{
-        CodeStore, GroupStore, LimitStore, OutboxStore, PoolStore, SessionStore, Store, TokenStore, UserStore,
+        CodeStore, GroupStore, LimitStore, MetaStore, OutboxStore, PoolStore, SessionStore, Store, TokenStore,
+        UserStore,
     };
 }
 
@@ -294,6 +307,10 @@ pub trait LimitStore: Send + Sync {
         quiet: Duration,
     ) -> Result<u32, StoreError>;
     async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError>;
+    /// Reserves the next password check of a user whose failures are on record, until
+    /// `now + hold`: false while another caller, on any instance, holds it. Recording a
+    /// failure or clearing the failures ends the hold.
+    async fn hold_signin(&self, pool_id: &str, sub: &str, now: Timestamp, hold: Duration) -> Result<bool, StoreError>;
 }
 
 /// Refresh tokens, revocation and the pools' signing keys.
@@ -339,9 +356,24 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     async fn queue_message(&self, message: &OutboxMessage) -> Result<i64, StoreError>;
+    /// Records the outcome of a delivery; the sealed text goes with the lease.
     async fn set_outbox_status(&self, id: i64, status: &str) -> Result<(), StoreError>;
+    /// Leases to the caller, until `now + lease`, up to `limit` messages still `pending` whose
+    /// lease ran out: a message queued at `created` is leased to its instance until
+    /// `created + lease`. Two callers never hold the same message at once.
+    async fn claim_outbox(&self, now: Timestamp, lease: Duration, limit: usize)
+        -> Result<Vec<OutboxEntry>, StoreError>;
     /// Drops the subject and body of every message that still has them (a data dir that was
     /// used for local development before it got admin keys); returns how many.
     async fn forget_outbox_text(&self) -> Result<u64, StoreError>;
     async fn list_outbox(&self, query: &OutboxQuery) -> Result<Vec<OutboxEntry>, StoreError>;
+}
+
+/// Facts about the database itself, shared by every instance that uses it.
+#[async_trait]
+pub trait MetaStore: Send + Sync {
+    /// Records `value` under `name` unless one is there already; returns the value that is.
+    async fn claim_meta(&self, name: &str, value: &str) -> Result<String, StoreError>;
+    /// Records `value` under `name`, replacing what was there.
+    async fn set_meta(&self, name: &str, value: &str) -> Result<(), StoreError>;
 }

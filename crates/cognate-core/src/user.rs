@@ -186,6 +186,17 @@ pub struct OutboxMessage {
     pub created: Timestamp,
     /// Whether the outbox may keep `subject` and `body`; the message is delivered either way.
     pub keep_text: bool,
+    /// When the text is not kept: subject, body and code sealed (see [`SealedText`]) until the
+    /// message is delivered, so that another instance can deliver it if this one dies first.
+    pub sealed: Option<String>,
+}
+
+/// What a sealed outbox message said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedText {
+    pub subject: Option<String>,
+    pub body: String,
+    pub code: Option<String>,
 }
 
 impl OutboxMessage {

@@ -45,7 +45,12 @@ pub struct KeyRing {
     verified: Mutex<HashMap<[u8; 32], Arc<Checked>>>,
     /// Where a new pool's keys come from (PKCS#8 DER).
     generate: fn() -> Result<Vec<u8>, DomainError>,
+    /// When each pool's keys were last read again for an unknown key id.
+    reloads: Mutex<HashMap<String, Timestamp>>,
 }
+
+/// How often an unknown key id may send an instance back to the store for a pool's keys.
+pub const RELOAD_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Default for KeyRing {
     fn default() -> Self {
@@ -81,7 +86,7 @@ impl KeyRing {
     /// A key ring whose new pools get keys from `generate`: for harnesses that make pools by
     /// the thousand (the fuzz targets), where a 2048-bit key generation per pool costs seconds.
     pub fn with_generator(generate: fn() -> Result<Vec<u8>, DomainError>) -> Self {
-        Self { cache: Default::default(), verified: Default::default(), generate }
+        Self { cache: Default::default(), verified: Default::default(), generate, reloads: Default::default() }
     }
 
     /// The pool's keys, generating and storing them on first use. Two instances racing here
@@ -122,6 +127,24 @@ impl KeyRing {
         let keys = Arc::new(PoolKeys { id: find("id")?, access: find("access")? });
         self.cache.lock().map_err(internal)?.insert(pool_id.to_string(), keys.clone());
         Ok(keys)
+    }
+
+    /// The pool's keys read again from the store, at most once per [`RELOAD_INTERVAL`] per pool
+    /// (tokens with made-up key ids must not turn into a database read each).
+    pub async fn reload(&self, store: &dyn Store, pool_id: &str, now: Timestamp) -> Result<Arc<PoolKeys>, DomainError> {
+        let due = {
+            let mut reloads = self.reloads.lock().map_err(internal)?;
+            let last = reloads.get(pool_id).copied();
+            let due = last.is_none_or(|t: Timestamp| now >= t.plus(RELOAD_INTERVAL));
+            if due {
+                reloads.insert(pool_id.to_string(), now);
+            }
+            due
+        };
+        if due {
+            self.cache.lock().map_err(internal)?.remove(pool_id);
+        }
+        self.for_pool(store, pool_id, now).await
     }
 
     /// The pool's keys if this instance has already loaded them.
@@ -329,6 +352,11 @@ async fn verify_signature(state: &crate::AppState, token: &str) -> Result<Checke
         }
     };
     let kid = header.get("kid").and_then(Value::as_str).unwrap_or_default();
+    let keys = match keys.by_kid(kid) {
+        Some(_) => keys,
+        // Another instance may have stored keys this one has not seen (rotation): look again.
+        None => state.keys.reload(state.cognate.store.as_ref(), &pool_id, state.cognate.clock.now()).await?,
+    };
     let key = keys.by_kid(kid).ok_or_else(invalid_access_token)?;
     let (signing_input, sig) = token.rsplit_once('.').ok_or_else(invalid_access_token)?;
     let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| invalid_access_token())?;

@@ -3,8 +3,10 @@
 //! [`SqliteStore`] is the embedded default: one writer connection and a few reader
 //! connections over a WAL database, each call run on tokio's blocking pool. rusqlite was
 //! chosen over sqlx for SQLite because point lookups measured about ten times faster here
-//! (`shared/reference/perf-limits.md` §4); PostgreSQL will get its own backend behind the
-//! same `Store` trait.
+//! (`shared/reference/perf-limits.md` §4).
+//!
+//! [`PgStore`] is the backend for several instances on one PostgreSQL: tokio-postgres with a
+//! deadpool connection pool, TLS by rustls.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
@@ -12,6 +14,9 @@ pub mod backup;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod migrations;
+mod postgres;
 mod sqlite;
 
+pub use migrations::SQLITE_VERSION;
+pub use postgres::{redact, PgOptions, PgStore, POSTGRES_VERSION};
 pub use sqlite::{Durability, SqliteStore};

@@ -46,3 +46,21 @@ async fn sqlite_on_disk_honours_the_contract_and_persists() {
     assert_eq!(reopened.count_users("us-east-1_B").await.unwrap(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// PostgreSQL at `COGNATE_TEST_PG_URL` (default: the local server, user postgres), in a
+/// database of the test's own that is dropped afterwards. Skipped with a notice when there is
+/// no server, unless `COGNATE_REQUIRE_PG=1` (CI) makes that a failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_honours_the_contract() {
+    let Some(db) = pg::TestDatabase::create("contract").await else { return };
+    {
+        let store = cognate_store::PgStore::connect(&db.url, Default::default()).await.unwrap();
+        contract::run(&store).await;
+        // A second connect finds the schema current and migrates nothing.
+        let again = cognate_store::PgStore::connect_current(&db.url, Default::default()).await.unwrap();
+        assert_eq!(again.count_users("us-east-1_B").await.unwrap(), 1);
+    }
+    db.drop().await;
+}
+
+mod pg;

@@ -25,6 +25,17 @@ pub struct ServeArgs {
     /// Keep everything in memory; nothing survives a restart.
     #[arg(long, env = "COGNATE_IN_MEMORY")]
     pub in_memory: bool,
+    /// Keep the data in PostgreSQL, shared by every instance given the same URL:
+    /// postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require|verify-full&sslrootcert=FILE].
+    /// sqlite://DIR is the same as --data-dir DIR. [default: SQLite in --data-dir]
+    #[arg(
+        long,
+        env = "COGNATE_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        conflicts_with = "in_memory"
+    )]
+    pub database_url: Option<String>,
     /// Send codes by email through this SMTP server: smtp://[user:pass@]host:port, or smtps://
     /// for TLS (add ?tls=required to smtp:// for STARTTLS). Without it messages are logged and
     /// kept in the outbox.
@@ -52,6 +63,10 @@ pub struct ServeArgs {
     /// Instances sharing one database must share it. [default: <data-dir>/secrets.key]
     #[arg(long, env = "COGNATE_SECRETS_KEY_FILE", value_name = "FILE")]
     pub secrets_key_file: Option<PathBuf>,
+    /// Record this instance's sealing key as the database's, after the old key was lost: SRP
+    /// sign-ins of existing users then fail until each signs in once with a password.
+    #[arg(long, env = "COGNATE_RESET_SEALING_KEY")]
+    pub reset_sealing_key: bool,
     /// TOML file of access keys allowed to call the signed (admin) operations: [[credentials]]
     /// with access_key_id, secret_access_key, optional label and pools.
     #[arg(long, env = "COGNATE_ADMIN_CREDENTIALS_FILE", value_name = "FILE")]
@@ -71,6 +86,7 @@ struct FileConfig {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     in_memory: Option<bool>,
+    database_url: Option<String>,
     smtp_url: Option<String>,
     sms_url: Option<String>,
     secrets_key_file: Option<PathBuf>,
@@ -96,6 +112,16 @@ struct FileConfig {
     rate_limits: RateLimitsFile,
     #[serde(default)]
     http: HttpFile,
+    #[serde(default)]
+    delivery: DeliveryFile,
+}
+
+/// `[delivery]`: how long an instance has to deliver a message it queued before another
+/// instance (or this one, after a restart) delivers it.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct DeliveryFile {
+    lease: Option<DurationValue>,
 }
 
 /// `[http]`: how long clients may take and how many may be connected.
@@ -212,11 +238,64 @@ struct TriggersConfig {
     timeout: Option<DurationValue>,
 }
 
-/// `[storage]`: `synchronous = "full"` (default) or `"normal"`.
+/// `[storage]`: `synchronous = "full"` (default) or `"normal"` (SQLite); `max_connections`
+/// and `timeout` (PostgreSQL).
 #[derive(Deserialize, Default, Debug)]
 #[serde(deny_unknown_fields)]
 struct StorageConfig {
     synchronous: Option<String>,
+    max_connections: Option<usize>,
+    timeout: Option<DurationValue>,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// SQLite in the data directory (`Settings::data_dir`), or in memory when that is `None`.
+    Sqlite,
+    Postgres {
+        url: String,
+        max_connections: usize,
+        timeout: Duration,
+    },
+}
+
+fn database(url: Option<String>, file: &FileConfig, data_dir: &mut Option<PathBuf>) -> anyhow::Result<Database> {
+    let Some(url) = url else {
+        if file.storage.max_connections.is_some() || file.storage.timeout.is_some() {
+            bail!("storage.max_connections and storage.timeout apply to PostgreSQL (--database-url) only");
+        }
+        return Ok(Database::Sqlite);
+    };
+    if let Some(dir) = url.strip_prefix("sqlite://") {
+        if dir.is_empty() {
+            bail!("--database-url sqlite://DIR needs the data directory");
+        }
+        *data_dir = Some(PathBuf::from(dir));
+        return Ok(Database::Sqlite);
+    }
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        bail!(
+            "--database-url must start with postgres://, postgresql:// or sqlite://, not {}",
+            cognate_store::redact(&url)
+        );
+    }
+    if data_dir.is_none() {
+        bail!("--in-memory keeps the data in SQLite in memory: it cannot be combined with a PostgreSQL --database-url");
+    }
+    if file.storage.synchronous.is_some() || std::env::var("COGNATE_STORAGE_SYNCHRONOUS").is_ok() {
+        bail!("storage.synchronous is a SQLite setting: PostgreSQL's durability is its own (synchronous_commit)");
+    }
+    let max_connections = file.storage.max_connections.unwrap_or(8);
+    if max_connections == 0 {
+        bail!("storage.max_connections must be at least 1");
+    }
+    let timeout =
+        file.storage.timeout.as_ref().map(DurationValue::to_duration).transpose()?.unwrap_or(Duration::from_secs(5));
+    if timeout.is_zero() {
+        bail!("storage.timeout must be at least 1s");
+    }
+    Ok(Database::Postgres { url, max_connections, timeout })
 }
 
 fn durability(c: &StorageConfig) -> anyhow::Result<Durability> {
@@ -336,7 +415,10 @@ pub struct Settings {
     pub functions: HashMap<String, FunctionConfig>,
     pub password_cost: PasswordCost,
     pub durability: Durability,
+    pub reset_sealing_key: bool,
+    pub database: Database,
     pub http: HttpLimits,
+    pub delivery_lease: Duration,
 }
 
 /// A TOML error on one line ("line L, column C: message"): the parser's own text is a
@@ -392,8 +474,17 @@ impl Settings {
             None => FileConfig::default(),
         };
         let in_memory = args.in_memory || (args.data_dir.is_none() && file.in_memory.unwrap_or(false));
-        let data_dir =
-            (!in_memory).then(|| args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./.cognate")));
+        let mut data_dir = (!in_memory)
+            .then(|| args.data_dir.or(file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("./.cognate")));
+        let database = database(args.database_url.or(file.database_url.clone()), &file, &mut data_dir)?;
+        let delivery_lease = file.delivery.lease.as_ref().map(DurationValue::to_duration).transpose()?;
+        let delivery_lease = match std::env::var("COGNATE_DELIVERY_LEASE").ok() {
+            Some(v) => parse_duration(&v)?,
+            None => delivery_lease.unwrap_or(cognate_core::ports::DELIVERY_LEASE),
+        };
+        if delivery_lease.is_zero() {
+            bail!("delivery.lease must be at least 1s");
+        }
         let env_ttl = std::env::var("COGNATE_CODES_SIGNUP_TTL").ok();
         let signup_code_ttl = match (env_ttl, &file.codes.signup_ttl) {
             (Some(v), _) => parse_duration(&v)?,
@@ -447,7 +538,10 @@ impl Settings {
             functions,
             password_cost: password_cost(&file.passwords)?,
             durability: durability(&file.storage)?,
+            reset_sealing_key: args.reset_sealing_key,
+            database,
             http: http_limits(&file.http)?,
+            delivery_lease,
         })
     }
 }

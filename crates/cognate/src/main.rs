@@ -7,9 +7,11 @@ use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::Context;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
 use clap::{Parser, Subcommand};
 use cognate_core::flows::CoreConfig;
-use cognate_core::ports::OutboxStore;
+use cognate_core::ports::Store;
 use cognate_core::Cognate;
 use cognate_server::delivery::Courier;
 use cognate_server::lambda::LambdaRunner;
@@ -20,7 +22,7 @@ use cognate_server::sigv4::AdminKeys;
 use cognate_server::system::{OsRng, SystemClock};
 use cognate_server::tokens::KeyRing;
 use cognate_server::AppState;
-use cognate_store::SqliteStore;
+use cognate_store::{PgOptions, PgStore, SqliteStore};
 
 /// A self-hosted, Amazon Cognito-compatible user pool server.
 #[derive(Parser)]
@@ -40,6 +42,16 @@ enum Command {
     Backup(BackupArgs),
     /// Replace the database by a backup (stop the server first).
     Restore(RestoreArgs),
+    /// Bring a PostgreSQL database's schema up to this version and exit (`serve` also does it
+    /// at start; run this alone where instances must not change the schema themselves).
+    Migrate(MigrateArgs),
+}
+
+#[derive(clap::Args)]
+struct MigrateArgs {
+    /// The PostgreSQL database: postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+    #[arg(long, env = "COGNATE_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: String,
 }
 
 #[derive(clap::Args)]
@@ -47,6 +59,9 @@ struct BackupArgs {
     /// Data directory of the server. [default: ./.cognate]
     #[arg(long, env = "COGNATE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<std::path::PathBuf>,
+    /// Refused for postgres://: back PostgreSQL up with its own tools (pg_dump).
+    #[arg(long, env = "COGNATE_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// The backup file to write (must not exist).
     #[arg(long, value_name = "FILE")]
     to: std::path::PathBuf,
@@ -57,6 +72,9 @@ struct RestoreArgs {
     /// Data directory of the (stopped) server. [default: ./.cognate]
     #[arg(long, env = "COGNATE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<std::path::PathBuf>,
+    /// Refused for postgres://: restore PostgreSQL with its own tools (pg_restore).
+    #[arg(long, env = "COGNATE_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// The backup file to restore.
     #[arg(long, value_name = "FILE")]
     from: std::path::PathBuf,
@@ -86,7 +104,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(settings))
         }
         Command::Outbox(args) => outbox::run(args),
+        Command::Migrate(args) => {
+            let url = args.database_url;
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                anyhow::bail!(
+                    "cognate migrate needs a postgres:// URL (SQLite data dirs migrate when the server starts)"
+                );
+            }
+            tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(async {
+                let options =
+                    PgOptions { max_connections: 1, application_name: "cognate migrate".into(), ..Default::default() };
+                PgStore::connect(&url, options).await?;
+                println!(
+                    "the database at {} is at schema version {}",
+                    cognate_store::redact(&url),
+                    cognate_store::POSTGRES_VERSION
+                );
+                anyhow::Ok(())
+            })
+        }
         Command::Backup(args) => {
+            refuse_postgres(args.database_url.as_deref(), "pg_dump --format=custom")?;
             let db = database(args.data_dir);
             cognate_store::backup::backup(&db, &args.to)
                 .with_context(|| format!("cannot back up {} to {}", db.display(), args.to.display()))?;
@@ -95,6 +133,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore(args) => {
+            refuse_postgres(args.database_url.as_deref(), "pg_restore")?;
             let dir = args.data_dir.clone().unwrap_or_else(|| std::path::PathBuf::from("./.cognate"));
             std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
             let _lock = lock_data_dir(&dir).context("stop the server before restoring")?;
@@ -104,6 +143,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("restored {} from {}", db.display(), args.from.display());
             Ok(())
         }
+    }
+}
+
+/// `cognate backup` and `restore` copy a SQLite file; PostgreSQL has tools of its own that
+/// do it better (consistent online dumps, point-in-time recovery).
+fn refuse_postgres(url: Option<&str>, tool: &str) -> anyhow::Result<()> {
+    match url {
+        Some(url) if !url.starts_with("sqlite://") => anyhow::bail!(
+            "cognate backup and restore work on SQLite data dirs; for PostgreSQL ({}) use {tool} \
+             (docs/deploy.md), and keep the sealing key (COGNATE_SECRETS_KEY) with the dump",
+            cognate_store::redact(url)
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -131,17 +183,48 @@ fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
     Ok(file)
 }
 
-async fn serve(settings: config::Settings) -> anyhow::Result<()> {
-    let mut _lock = None;
-    let store = match &settings.data_dir {
-        None => SqliteStore::in_memory()?,
+/// The store a server runs on, and what its shutdown needs of it.
+enum Backend {
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PgStore>),
+}
+
+impl Backend {
+    fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(s) => s.clone(),
+            Backend::Postgres(s) => s.clone(),
+        }
+    }
+}
+
+async fn open_backend(settings: &config::Settings, address: &str) -> anyhow::Result<(Backend, Option<std::fs::File>)> {
+    if let config::Database::Postgres { url, max_connections, timeout } = &settings.database {
+        let options = PgOptions {
+            max_connections: *max_connections,
+            application_name: format!("cognate {address}"),
+            timeout: *timeout,
+        };
+        let store = PgStore::connect(url, options)
+            .await
+            .with_context(|| format!("cannot use the PostgreSQL database at {}", cognate_store::redact(url)))?;
+        return Ok((Backend::Postgres(Arc::new(store)), None));
+    }
+    Ok(match &settings.data_dir {
+        None => (Backend::Sqlite(Arc::new(SqliteStore::in_memory()?)), None),
         Some(dir) => {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
-            _lock = Some(lock_data_dir(dir)?);
-            SqliteStore::open_with(&dir.join("cognate.db"), settings.durability)
-                .with_context(|| format!("cannot open the database in {}", dir.display()))?
+            let lock = lock_data_dir(dir)?;
+            let store = SqliteStore::open_with(&dir.join("cognate.db"), settings.durability)
+                .with_context(|| format!("cannot open the database in {}", dir.display()))?;
+            (Backend::Sqlite(Arc::new(store)), Some(lock))
         }
-    };
+    })
+}
+
+async fn serve(settings: config::Settings) -> anyhow::Result<()> {
+    let (backend, _lock) = open_backend(&settings, &settings.listen).await?;
+    let store = backend.store();
     if !settings.admin_keys.is_empty() {
         // Production keeps no codes: not even those a local-development run left behind.
         let forgotten = store.forget_outbox_text().await.context("cannot clear the outbox text")?;
@@ -152,17 +235,20 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
             );
         }
     }
-    let store = Arc::new(store);
     // COGNATE_SECRETS_KEY (base64) suits secret stores that hand out values, not files.
     let sealer = match (std::env::var("COGNATE_SECRETS_KEY").ok(), &settings.secrets_key_file) {
         (Some(value), _) => {
             KeySealer::new(&decode_key(value.trim()).context("COGNATE_SECRETS_KEY must be 32 bytes in base64")?)
         }
         (None, Some(path)) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            }
             KeySealer::from_file(path).with_context(|| format!("cannot read or create {}", path.display()))?
         }
         (None, None) => KeySealer::ephemeral(),
     };
+    check_sealing_key(store.as_ref(), &sealer, &settings).await?;
     let cost = settings.password_cost;
     let passwords = Argon2Passwords::new(cost.memory_kib, cost.iterations, cost.parallelism)
         .map_err(|e| anyhow::anyhow!("invalid [passwords] cost: {e}"))?;
@@ -210,6 +296,7 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
                 signup_code_ttl: settings.signup_code_ttl,
                 // Local development reads codes from the outbox; production keeps none.
                 keep_message_text: settings.admin_keys.is_empty(),
+                delivery_lease: settings.delivery_lease,
                 ..CoreConfig::default()
             },
         },
@@ -227,14 +314,17 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         }),
         http: settings.http,
     };
-    let data = match &settings.data_dir {
-        Some(dir) => std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()).display().to_string(),
-        None => "(in memory)".into(),
+    let data = match (&settings.database, &settings.data_dir) {
+        (config::Database::Postgres { url, .. }, _) => format!("database {}", cognate_store::redact(url)),
+        (_, Some(dir)) => {
+            format!("data-dir {}", std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()).display())
+        }
+        (_, None) => "data-dir (in memory)".into(),
     };
     {
         // Test harnesses read this line to learn the port; it goes out whole and at once.
         let mut out = std::io::stdout().lock();
-        writeln!(out, "cognate {} listening on http://{address} data-dir {data}", env!("CARGO_PKG_VERSION"))?;
+        writeln!(out, "cognate {} listening on http://{address} {data}", env!("CARGO_PKG_VERSION"))?;
         out.flush()?;
     }
     match &admin {
@@ -259,10 +349,56 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
     }
     // Off the request path and after the start-up line: the first sign-up need not build it.
     tokio::task::spawn_blocking(cognate_core::srp::prepare);
+    tokio::spawn(redeliver(state.cognate.clone(), settings.delivery_lease));
     cognate_server::serve(listener, state, shutdown).await?;
-    store.close()?;
+    if let Backend::Sqlite(sqlite) = &backend {
+        sqlite.close()?;
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Instances sharing a database must seal with the same key, or each would fail the SRP
+/// sign-ins of users whose verifiers another sealed. The first instance records the key's
+/// fingerprint (a keyed hash: it tells nothing of the key); the others must match it.
+async fn check_sealing_key(store: &dyn Store, sealer: &KeySealer, settings: &config::Settings) -> anyhow::Result<()> {
+    use cognate_core::ports::Sealer;
+    let fingerprint = STANDARD_NO_PAD.encode(sealer.fingerprint(b"cognate sealing key check"));
+    if settings.reset_sealing_key {
+        store.set_meta("sealing_key_fingerprint", &fingerprint).await.context("cannot write to the database")?;
+        tracing::warn!("--reset-sealing-key: SRP sign-ins of existing users fail until each signs in with a password");
+        return Ok(());
+    }
+    let recorded =
+        store.claim_meta("sealing_key_fingerprint", &fingerprint).await.context("cannot read the database")?;
+    if recorded != fingerprint {
+        let source = match (std::env::var("COGNATE_SECRETS_KEY").is_ok(), &settings.secrets_key_file) {
+            (true, _) => "COGNATE_SECRETS_KEY".to_string(),
+            (false, Some(path)) => path.display().to_string(),
+            (false, None) => "a key made up for this process".to_string(),
+        };
+        anyhow::bail!(
+            "the sealing key ({source}) is not the one this database's SRP verifiers were sealed with: \
+             every instance sharing a database needs the same key (COGNATE_SECRETS_KEY or --secrets-key-file); \
+             if that key is lost, start once with --reset-sealing-key"
+        );
+    }
+    Ok(())
+}
+
+/// Delivers, now and then, the messages an instance queued but did not live to deliver.
+async fn redeliver(cognate: cognate_core::Cognate, lease: std::time::Duration) {
+    let every = (lease / 4).clamp(std::time::Duration::from_secs(1), std::time::Duration::from_secs(30));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match cognate.redeliver(16).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(messages = n, "delivered messages left undelivered by an instance that stopped"),
+            Err(e) => tracing::warn!(error = %e, "cannot look for undelivered messages"),
+        }
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::Args;
 use cognate_core::ports::{OutboxQuery, OutboxStore};
-use cognate_store::SqliteStore;
+use cognate_store::{PgOptions, PgStore, SqliteStore};
 use serde_json::json;
 
 /// Servers with admin keys keep no codes or temporary passwords in the outbox.
@@ -17,6 +17,9 @@ pub struct OutboxArgs {
     /// Data directory of the server. [default: ./.cognate]
     #[arg(long, env = "COGNATE_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// The server's PostgreSQL database instead (postgres://…), as given to `cognate serve`.
+    #[arg(long, env = "COGNATE_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// Only messages of this user pool.
     #[arg(long, value_name = "POOL_ID")]
     pool: Option<String>,
@@ -36,18 +39,29 @@ pub struct OutboxArgs {
 }
 
 pub fn run(args: OutboxArgs) -> anyhow::Result<()> {
-    let dir = args.data_dir.unwrap_or_else(|| PathBuf::from("./.cognate"));
-    let path = dir.join("cognate.db");
-    if !path.exists() {
-        bail!(
-            "no cognate database at {} (is --data-dir right? an --in-memory server has no outbox on disk)",
-            path.display()
-        );
-    }
-    let store = SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
     let query = OutboxQuery { pool_id: args.pool, recipient: args.to, last: args.last };
-    let entries =
-        tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(store.list_outbox(&query))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let entries = match args.database_url.as_deref().filter(|u| !u.starts_with("sqlite://")) {
+        Some(url) => runtime.block_on(async {
+            let store = PgStore::connect_current(url, PgOptions { max_connections: 1, ..Default::default() }).await?;
+            anyhow::Ok(store.list_outbox(&query).await?)
+        })?,
+        None => {
+            let dir = match args.database_url.as_deref().and_then(|u| u.strip_prefix("sqlite://")) {
+                Some(dir) => PathBuf::from(dir),
+                None => args.data_dir.unwrap_or_else(|| PathBuf::from("./.cognate")),
+            };
+            let path = dir.join("cognate.db");
+            if !path.exists() {
+                bail!(
+                    "no cognate database at {} (is --data-dir right? an --in-memory server has no outbox on disk)",
+                    path.display()
+                );
+            }
+            let store = SqliteStore::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+            runtime.block_on(store.list_outbox(&query))?
+        }
+    };
     if args.code {
         if entries.is_empty() {
             bail!("no message matches");

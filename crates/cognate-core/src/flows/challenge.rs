@@ -138,7 +138,8 @@ impl Cognate {
                     return Err(DomainError::not_authorized("User is disabled."));
                 }
                 self.pre_authentication(&pool, user, &client.client_id, &None).await?;
-                drop(self.begin_attempt(&pool, user).await?);
+                // Only a look: the attempt itself is the answer to the challenge.
+                self.check_user_lock(&pool, user).await?;
                 match self.open_verifier(user) {
                     Some(v) => (user.username.clone(), v),
                     // No verifier (a password set before cognate kept them): the claim cannot

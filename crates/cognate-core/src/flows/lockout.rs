@@ -5,8 +5,9 @@
 //!
 //! A failure is recorded only after the password was checked, so attempts that run at the
 //! same time would all pass the check; each instance therefore also counts the attempts in
-//! flight per user: beyond the free failures only one attempt at a time is let through.
-//! Across N instances at most N attempts can race.
+//! flight per user: beyond the free failures only one attempt at a time is let through. Across
+//! instances, the store holds the last free check (and every later one) for one caller at a
+//! time (`hold_signin`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,10 @@ fn forgotten(policy: &LockoutPolicy, failures: SignInFailures, now: Timestamp) -
 fn locked() -> DomainError {
     DomainError::not_authorized("Password attempts exceeded")
 }
+
+/// How long an instance may keep a user's last free password check to itself: longer than a
+/// check takes, short enough that an instance dying mid-check does not lock the user long.
+const SIGNIN_HOLD: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Sign-in attempts running in this process, per (pool, sub).
 pub type InFlight = Arc<Mutex<HashMap<(String, String), u32>>>;
@@ -73,19 +78,34 @@ impl Cognate {
         Ok(recorded)
     }
 
+    /// Refuses while the user is locked out, without starting an attempt.
+    pub(crate) async fn check_user_lock(&self, pool: &UserPool, user: &User) -> Result<()> {
+        self.check_lock(self.store.get_signin_failures(&pool.id, Subject::User(&user.sub)).await?).map(|_| ())
+    }
+
     /// Starts a password attempt, or refuses it while the user is locked out.
     pub(crate) async fn begin_attempt(&self, pool: &UserPool, user: &User) -> Result<Attempt> {
         let policy = &self.config.lockout;
         let recorded = self.check_lock(self.store.get_signin_failures(&pool.id, Subject::User(&user.sub)).await?)?;
         let key = (pool.id.clone(), user.sub.clone());
-        let mut map = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let running = map.get(&key).copied().unwrap_or(0);
         let failed = recorded.map_or(0, |f| f.count);
-        if running > 0 && failed + running >= policy.free_failures {
+        let attempt = {
+            let mut map = self.in_flight.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let running = map.get(&key).copied().unwrap_or(0);
+            if running > 0 && failed + running >= policy.free_failures {
+                return Err(locked());
+            }
+            map.insert(key.clone(), running + 1);
+            Attempt { in_flight: self.in_flight.clone(), key, had_failures: recorded.is_some() || running > 0 }
+        };
+        // One failure from a lock, other instances' attempts count too: the store lets one
+        // through at a time. A hold ends with the attempt's failure or success, or runs out.
+        if failed + 1 >= policy.free_failures
+            && !self.store.hold_signin(&pool.id, &user.sub, self.clock.now(), SIGNIN_HOLD).await?
+        {
             return Err(locked());
         }
-        map.insert(key.clone(), running + 1);
-        Ok(Attempt { in_flight: self.in_flight.clone(), key, had_failures: recorded.is_some() || running > 0 })
+        Ok(attempt)
     }
 
     /// For a name no user has, when the client hides that: refused while "locked", exactly as

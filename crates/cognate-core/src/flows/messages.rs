@@ -9,7 +9,7 @@ use crate::mask;
 use crate::pool::UserPool;
 use crate::ports::Delivery;
 use crate::triggers::{Metadata, TriggerKind, TriggerRequest};
-use crate::user::{AliasKind, Medium, OutboxMessage, User};
+use crate::user::{AliasKind, Medium, OutboxMessage, SealedText, User};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeDelivery {
@@ -79,6 +79,12 @@ impl Cognate {
                 subject = Some(s);
             }
         }
+        let body = template.replace("{username}", &user.username).replace("{####}", code);
+        let keep_text = self.config.keep_message_text;
+        let sealed = (!keep_text)
+            .then(|| SealedText { subject: subject.clone(), body: body.clone(), code: Some(code.to_string()) })
+            .map(|text| self.seal_text(&text))
+            .transpose()?;
         Ok(OutboxMessage {
             pool_id: pool.id.clone(),
             username: user.username.clone(),
@@ -86,11 +92,41 @@ impl Cognate {
             medium,
             kind: kind.into(),
             subject,
-            body: template.replace("{username}", &user.username).replace("{####}", code),
+            body,
             code: Some(code.to_string()),
             created: self.clock.now(),
-            keep_text: self.config.keep_message_text,
+            keep_text,
+            sealed,
         })
+    }
+
+    pub(crate) fn seal_text(&self, text: &SealedText) -> Result<String> {
+        let json = serde_json::to_vec(text).map_err(|e| DomainError::Internal(e.to_string()))?;
+        Ok(self.sealer.seal(&json))
+    }
+
+    /// Delivers the messages whose instance died before it could (their lease ran out), at
+    /// most `limit` of them; returns how many it tried. Every instance runs this now and then.
+    pub async fn redeliver(&self, limit: usize) -> Result<usize> {
+        let claimed = self.store.claim_outbox(self.clock.now(), self.config.delivery_lease, limit).await?;
+        for entry in &claimed {
+            let mut message = entry.message.clone();
+            if let Some(sealed) = &message.sealed {
+                let text = self.sealer.open(sealed).and_then(|plain| serde_json::from_slice::<SealedText>(&plain).ok());
+                let Some(text) = text else {
+                    // Sealed under another key: no instance with this key can deliver it.
+                    let _ = self.store.set_outbox_status(entry.id, "failed").await;
+                    continue;
+                };
+                (message.subject, message.body, message.code) = (text.subject, text.body, text.code);
+            } else if message.body.is_empty() {
+                let _ = self.store.set_outbox_status(entry.id, "failed").await;
+                continue;
+            }
+            // The outcome is recorded by dispatch; a failure stays a failure, as on the request path.
+            let _ = self.dispatch(Some(entry.id), &message).await;
+        }
+        Ok(claimed.len())
     }
 
     /// Hands a queued message to the mailer and records the outcome. On failure the caller

@@ -66,6 +66,8 @@ pub struct CoreConfig {
     /// development way to read a code. Off in production, where the outbox keeps only who was
     /// sent what kind of message, and when.
     pub keep_message_text: bool,
+    /// How long an instance has to deliver a message it queued before another one does.
+    pub delivery_lease: Duration,
 }
 
 /// Cognito's sign-in lockout: after `free_failures` failures the user is locked for 1 s,
@@ -101,6 +103,7 @@ impl Default for CoreConfig {
             change_password_per_hour: 5,
             lockout: LockoutPolicy::default(),
             keep_message_text: true,
+            delivery_lease: crate::ports::DELIVERY_LEASE,
         }
     }
 }

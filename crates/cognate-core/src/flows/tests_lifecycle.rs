@@ -404,3 +404,55 @@ async fn a_hidden_unknown_name_is_locked_out_like_a_real_user() {
         assert_eq!(err, locked, "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_message_its_instance_never_delivered_is_delivered_once_its_lease_runs_out() {
+    use crate::ports::OutboxQuery;
+    use crate::user::{Medium, OutboxMessage, SealedText};
+    let mut w = world();
+    w.cognate.config.keep_message_text = false;
+    let (pool_id, client_id) = pool_and_client(&w, email_pool()).await;
+    // Delivered on the request path: nothing of the text stays, sealed or not.
+    w.cognate.sign_up(signup(&client_id, "ann", "ann@example.com")).await.unwrap();
+    let out = w.cognate.store.list_outbox(&OutboxQuery::default()).await.unwrap();
+    assert_eq!(
+        (out[0].status.as_str(), out[0].message.body.as_str(), out[0].message.sealed.as_deref()),
+        ("sent", "", None)
+    );
+
+    // Queued by an instance that died before delivering: sealed, pending.
+    let text = SealedText {
+        subject: Some("Your code".into()),
+        body: "Your code is 123456".into(),
+        code: Some("123456".into()),
+    };
+    let lost = OutboxMessage {
+        pool_id: pool_id.clone(),
+        username: "bob".into(),
+        recipient: "bob@example.com".into(),
+        medium: Medium::Email,
+        kind: "SignUp".into(),
+        subject: None,
+        body: String::new(),
+        code: None,
+        created: w.cognate.clock.now(),
+        keep_text: false,
+        sealed: Some(w.cognate.seal_text(&text).unwrap()),
+    };
+    w.cognate.store.queue_message(&lost).await.unwrap();
+    let garbled =
+        OutboxMessage { recipient: "eve@example.com".into(), sealed: Some("other-key:…".into()), ..lost.clone() };
+    w.cognate.store.queue_message(&garbled).await.unwrap();
+    assert_eq!(w.cognate.redeliver(10).await.unwrap(), 0, "its instance still holds it");
+    w.clock.advance(w.cognate.config.delivery_lease);
+    assert_eq!(w.cognate.redeliver(10).await.unwrap(), 2);
+    let sent = w.mailer.sent.lock().unwrap().clone();
+    let bob = sent.iter().find(|m| m.recipient == "bob@example.com").expect("delivered");
+    assert_eq!((bob.body.as_str(), bob.subject.as_deref()), ("Your code is 123456", Some("Your code")));
+    assert!(!sent.iter().any(|m| m.recipient == "eve@example.com"), "not readable with this key");
+    let out = w.cognate.store.list_outbox(&OutboxQuery::default()).await.unwrap();
+    let status = |to: &str| out.iter().find(|e| e.message.recipient == to).unwrap().status.clone();
+    assert_eq!((status("bob@example.com"), status("eve@example.com")), ("sent".into(), "failed".into()));
+    w.clock.advance(w.cognate.config.delivery_lease * 2);
+    assert_eq!(w.cognate.redeliver(10).await.unwrap(), 0, "delivered once");
+}

@@ -6,7 +6,7 @@ use cognate_core::client::{AppClient, ClientSettings};
 use cognate_core::error::{Conflict, StoreError};
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::UserPool;
-use cognate_core::ports::{AttributeChange, Revocation, Store};
+use cognate_core::ports::{AttributeChange, Confirmation, Revocation, Store, Subject};
 use cognate_core::user::*;
 
 use super::*;
@@ -179,4 +179,71 @@ pub(super) async fn rotation(store: &dyn Store) {
     assert!(store.get_refresh_token("r3").await.unwrap().is_none());
     store.revoke_refresh_tokens("us-east-1_R", &Revocation::User { sub: "r-finn".into() }).await.unwrap();
     assert!(!store.rotate_refresh_token("r1", &token("r4"), Timestamp(20_001), grace).await.unwrap());
+}
+
+/// Races: many writers at once, as instances sharing a database are. The unique indexes
+/// decide, not a read before the write.
+pub(super) async fn races(store: &dyn Store) {
+    store.insert_pool(&pool("us-east-1_X")).await.unwrap();
+    // One username signed up by twelve callers at once: one user.
+    let signups = (0..12).map(|i| {
+        let mut new = user("us-east-1_X", &format!("s-race-{i}"), "racer", &format!("r{i}@example.com"));
+        new.username_key = "racer".into();
+        async move { store.create_user(&new, None, None).await }
+    });
+    let results = futures_util::future::join_all(signups).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().all(|r| r.is_ok() || *r == Err(StoreError::Conflict(Conflict::Username))));
+    assert_eq!(store.count_users("us-east-1_X").await.unwrap(), 1);
+
+    // One email confirmed by six users at once: one owner, the others collide.
+    for i in 0..6 {
+        store
+            .create_user(
+                &user("us-east-1_X", &format!("s-alias-{i}"), &format!("a{i}"), "same@example.com"),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let confirmations = (0..6).map(|i| async move {
+        let confirmation = Confirmation {
+            pool_id: "us-east-1_X".into(),
+            sub: format!("s-alias-{i}"),
+            expected: UserStatus::Unconfirmed,
+            new_status: UserStatus::Confirmed,
+            set_attributes: vec![("email_verified".into(), "true".into())],
+            claims: vec![AliasClaim { kind: AliasKind::Email, value_key: "same@example.com".into(), force: false }],
+            now: Timestamp(2),
+        };
+        store.confirm_user(&confirmation).await
+    });
+    let results = futures_util::future::join_all(confirmations).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().all(|r| r.is_ok() || *r == Err(StoreError::Conflict(Conflict::Alias(AliasKind::Email)))));
+    let owner = store.get_user_by_alias("us-east-1_X", AliasKind::Email, "same@example.com").await.unwrap().unwrap();
+    assert_eq!(owner.status, UserStatus::Confirmed);
+
+    // Counters add up under concurrent failures.
+    let failures = (0..10).map(|_| {
+        store.record_signin_failure("us-east-1_X", Subject::User(&owner.sub), Timestamp(3), Duration::from_secs(900))
+    });
+    let mut counts: Vec<u32> = futures_util::future::join_all(failures).await.into_iter().map(|r| r.unwrap()).collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=10).collect::<Vec<u32>>());
+
+    // One password check at a time for a user near a lock, across callers.
+    let hold = Duration::from_secs(10);
+    let holds = (0..6).map(|_| store.hold_signin("us-east-1_X", &owner.sub, Timestamp(4), hold));
+    let taken = futures_util::future::join_all(holds).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(taken, 1);
+    assert!(store.hold_signin("us-east-1_X", &owner.sub, Timestamp(10_004), hold).await.unwrap(), "holds run out");
+    store
+        .record_signin_failure("us-east-1_X", Subject::User(&owner.sub), Timestamp(5), Duration::from_secs(900))
+        .await
+        .unwrap();
+    assert!(store.hold_signin("us-east-1_X", &owner.sub, Timestamp(6), hold).await.unwrap(), "a failure ends it");
+    store.clear_signin_failures("us-east-1_X", &owner.sub).await.unwrap();
+    assert!(!store.hold_signin("us-east-1_X", &owner.sub, Timestamp(7), hold).await.unwrap(), "nothing to hold");
 }

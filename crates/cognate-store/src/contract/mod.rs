@@ -13,13 +13,14 @@ use cognate_core::ports::Store;
 use cognate_core::user::*;
 
 /// Everything the contract asks of a store, on a store of its own (it creates the pools
-/// `us-east-1_A`, `_B`, `_P1`, `_P2`, `_G`, `_C` and `_R`).
+/// `us-east-1_A`, `_B`, `_P1`, `_P2`, `_G`, `_C`, `_R` and `_X`).
 pub async fn run(store: &dyn Store) {
     story::story(store).await;
     aggregates::pools_and_clients(store).await;
     aggregates::groups(store).await;
     aggregates::attribute_changes(store).await;
     aggregates::rotation(store).await;
+    aggregates::races(store).await;
 }
 
 /// The suite's source, for the check that it calls every storage method.
@@ -70,6 +71,7 @@ fn message(pool_id: &str, to: &str) -> OutboxMessage {
         code: Some("123456".into()),
         created: Timestamp(5),
         keep_text: true,
+        sealed: None,
     }
 }
 

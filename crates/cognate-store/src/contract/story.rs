@@ -295,6 +295,41 @@ pub(super) async fn story(store: &dyn Store) {
         && !e.message.keep_text));
     assert!(all.iter().any(|e| e.message.recipient == "c@example.com"));
 
+    // A message its instance never delivered goes to another once its lease has run out, to
+    // one claimant at a time, with its sealed text; a delivered one never does.
+    let lease = std::time::Duration::from_secs(120);
+    let earlier = store.claim_outbox(Timestamp(500_000), lease, 100).await.unwrap();
+    assert!(!earlier.is_empty() && earlier.iter().all(|e| e.status == "pending"));
+    for e in earlier {
+        store.set_outbox_status(e.id, "logged").await.unwrap();
+    }
+    let t = |ms: i64| Timestamp(1_000_000 + ms);
+    let sealed = OutboxMessage {
+        sealed: Some("v1.sealed".into()),
+        keep_text: false,
+        created: t(0),
+        ..message("us-east-1_A", "e@example.com")
+    };
+    let id = store.queue_message(&sealed).await.unwrap();
+    assert!(store.claim_outbox(t(119_000), lease, 10).await.unwrap().is_empty(), "still leased");
+    let claimed = store.claim_outbox(t(120_000), lease, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id], "only the undelivered message");
+    assert_eq!(claimed[0].message.sealed.as_deref(), Some("v1.sealed"));
+    assert_eq!((claimed[0].message.body.as_str(), claimed[0].status.as_str()), ("", "pending"));
+    assert!(store.claim_outbox(t(120_001), lease, 10).await.unwrap().is_empty(), "claimed once");
+    let again = store.claim_outbox(t(240_000), lease, 10).await.unwrap();
+    assert_eq!(again.len(), 1, "the claimant's lease runs out too");
+    store.set_outbox_status(id, "sent").await.unwrap();
+    assert!(store.claim_outbox(t(999_000), lease, 10).await.unwrap().is_empty());
+    let out = store.list_outbox(&OutboxQuery { last: Some(1), ..Default::default() }).await.unwrap();
+    assert_eq!((out[0].status.as_str(), out[0].message.sealed.as_deref()), ("sent", None), "the sealed text goes");
+
+    // Facts about the database: the first value stays.
+    assert_eq!(store.claim_meta("sealing-key", "one").await.unwrap(), "one");
+    assert_eq!(store.claim_meta("sealing-key", "two").await.unwrap(), "one");
+    store.set_meta("sealing-key", "three").await.unwrap();
+    assert_eq!(store.claim_meta("sealing-key", "four").await.unwrap(), "three");
+
     // Signing keys: the first key per use wins.
     let key = SigningKey {
         pool_id: "us-east-1_A".into(),

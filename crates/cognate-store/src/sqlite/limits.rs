@@ -89,6 +89,21 @@ impl LimitStore for SqliteStore {
         })
         .await
     }
+    async fn hold_signin(&self, pool_id: &str, sub: &str, now: Timestamp, hold: Duration) -> Result<bool, StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        let until = now.0.saturating_add(i64::try_from(hold.as_millis()).unwrap_or(i64::MAX));
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE signin_failures SET held_until = ?4
+                     WHERE pool_id = ?1 AND sub = ?2 AND (held_until IS NULL OR held_until <= ?3)",
+                    params![pool, sub, now.0, until],
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
 }
 
 /// Sign-in failures of made-up names are dropped a day after the last one (the lockout's
@@ -141,7 +156,8 @@ pub(super) fn record_failure(
         "INSERT INTO {table} (pool_id, {key}, count, last) VALUES (?1, ?2, 1, ?3)
          ON CONFLICT (pool_id, {key}) DO UPDATE SET
            count = CASE WHEN last + ?4 <= ?3 THEN 1 ELSE count + 1 END,
-           last = ?3
+           last = ?3,
+           held_until = NULL
          RETURNING count"
     ))
     .and_then(|mut s| s.query_row(params![pool, who, now.0, quiet_ms], |r| r.get::<_, u32>(0)))

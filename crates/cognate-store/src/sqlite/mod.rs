@@ -14,8 +14,8 @@ use cognate_core::group::Group;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
 use cognate_core::ports::{
-    AttributeChange, CodeStore, Confirmation, GroupStore, LimitStore, OutboxEntry, OutboxQuery, OutboxStore, PoolStore,
-    Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
+    AttributeChange, CodeStore, Confirmation, GroupStore, LimitStore, MetaStore, OutboxEntry, OutboxQuery, OutboxStore,
+    PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
 };
 use cognate_core::user::{
     AliasClaim, AliasKind, Attributes, AuthSession, Medium, NewUser, OutboxMessage, RefreshToken, SignInFailures,
@@ -80,6 +80,17 @@ fn map_err(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// A read that lost a race with the writer rather than failed: SQLite gives up beginning a
+/// WAL read after about a hundred retries while the writer keeps moving the WAL index
+/// (`SQLITE_PROTOCOL`, "locking protocol"), which the busy timeout does not cover; worth
+/// another try. The suspected cause of rare `InternalErrorException`s under write-heavy load.
+fn transient(e: &StoreError) -> bool {
+    matches!(e, StoreError::Unavailable(m) if m.contains("locking protocol") || m.contains("database is locked"))
+}
+
+/// Attempts at a read before its error is reported.
+const READ_ATTEMPTS: u32 = 4;
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -102,7 +113,7 @@ impl SqliteStore {
         };
         writer.pragma_update(None, "synchronous", synchronous).map_err(unavailable)?;
         configure(&writer).map_err(unavailable)?;
-        crate::migrations::run(&mut writer).map_err(unavailable)?;
+        crate::migrations::run(&mut writer)?;
         let readers = (0..4)
             .map(|_| {
                 let c = Connection::open_with_flags(
@@ -121,7 +132,7 @@ impl SqliteStore {
     pub fn in_memory() -> Result<Self, StoreError> {
         let mut conn = Connection::open_in_memory().map_err(unavailable)?;
         configure(&conn).map_err(unavailable)?;
-        crate::migrations::run(&mut conn).map_err(unavailable)?;
+        crate::migrations::run(&mut conn)?;
         Ok(Self { writer: Arc::new(Mutex::new(conn)), readers: Vec::new(), next_reader: AtomicUsize::new(0) })
     }
 
@@ -175,14 +186,18 @@ impl SqliteStore {
     async fn point<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + Clone + 'static,
     {
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         for i in 0..self.readers.len() {
-            match self.readers[(start + i) % self.readers.len()].try_lock() {
-                Ok(mut conn) => return f(&mut conn),
-                Err(std::sync::TryLockError::Poisoned(poisoned)) => return f(&mut poisoned.into_inner()),
-                Err(std::sync::TryLockError::WouldBlock) => {}
+            let outcome = match self.readers[(start + i) % self.readers.len()].try_lock() {
+                Ok(mut conn) => f.clone()(&mut conn),
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => f.clone()(&mut poisoned.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => continue,
+            };
+            match outcome {
+                Err(e) if transient(&e) => break,
+                outcome => return outcome,
             }
         }
         self.read(f).await
@@ -191,15 +206,25 @@ impl SqliteStore {
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + Clone + 'static,
     {
-        let conn = if self.readers.is_empty() {
-            self.writer.clone()
-        } else {
-            let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-            self.readers[i].clone()
-        };
-        Self::run(conn, f).await
+        let mut attempt = 1;
+        loop {
+            let conn = if self.readers.is_empty() {
+                self.writer.clone()
+            } else {
+                let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+                self.readers[i].clone()
+            };
+            match Self::run(conn, f.clone()).await {
+                Err(e) if transient(&e) && attempt < READ_ATTEMPTS => {
+                    tracing::debug!(attempt, error = %e, "retrying a read that lost a race with the writer");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(1 << attempt)).await;
+                }
+                outcome => return outcome,
+            }
+        }
     }
 }
 

@@ -44,10 +44,23 @@ impl LimitStore for MemStore {
         }
         e.count += 1;
         e.last = now;
-        Ok(e.count)
+        let count = e.count;
+        m.holds.remove(&(pool_id.into(), key(who)));
+        Ok(count)
     }
     async fn clear_signin_failures(&self, pool_id: &str, sub: &str) -> Result<(), StoreError> {
-        self.inner.lock().unwrap().failures.remove(&(pool_id.to_string(), sub.to_string()));
+        let mut m = self.inner.lock().unwrap();
+        m.failures.remove(&(pool_id.to_string(), sub.to_string()));
+        m.holds.remove(&(pool_id.to_string(), sub.to_string()));
         Ok(())
+    }
+    async fn hold_signin(&self, pool_id: &str, sub: &str, now: Timestamp, hold: Duration) -> Result<bool, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let id = (pool_id.to_string(), sub.to_string());
+        if !m.failures.contains_key(&id) || m.holds.get(&id).is_some_and(|until| now < *until) {
+            return Ok(false);
+        }
+        m.holds.insert(id, now.plus(hold));
+        Ok(true)
     }
 }

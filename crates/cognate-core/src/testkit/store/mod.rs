@@ -32,5 +32,9 @@ struct Mem {
     groups: HashMap<(String, String), Group>,
     members: Vec<(String, String, String)>,
     outbox: Vec<(OutboxMessage, String)>,
+    /// Delivery leases taken over by `claim_outbox`, by outbox index.
+    leases: HashMap<usize, Timestamp>,
+    meta: HashMap<String, String>,
+    holds: HashMap<(String, String), Timestamp>,
     keys: Vec<SigningKey>,
 }
