@@ -145,8 +145,10 @@ fn spec(label: &str, o: &Options, scratch: &std::path::Path) -> anyhow::Result<S
             program: o.cognate_bin,
             args: vec![],
             work,
+            // The fast preset's durability on PostgreSQL: commits do not wait for the disk
+            // (synchronous_commit=off), as cognate-fast's SQLite runs synchronous=NORMAL.
             database_url: Some(format!(
-                "{}/{}",
+                "{}/{}?options=-c%20synchronous_commit%3Doff",
                 o.database_url.as_deref().context("cognate-pg needs --database-url")?.trim_end_matches('/'),
                 bench_database(label)
             )),

@@ -348,3 +348,84 @@ def test_the_database_password_is_never_shown(cognate):
                            text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
     for out in (failed.stdout, failed.stderr, shown.stdout, shown.stderr):
         assert "Sup3r-Secret" not in out
+
+
+# --------------------------------------------------------------------------- schema and CLI
+
+
+def run(cognate: Any, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(cognate.binary), *args], capture_output=True, text=True,
+                          env={**cognate.env(), **env}, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def test_migrate_alone_then_a_newer_schema_is_refused(cognate, start_cognate):
+    url = pg.create_database("migrate")
+    try:
+        migrated = run(cognate, "migrate", "--database-url", url)
+        assert migrated.returncode == 0, migrated.stderr
+        assert "is at schema version 1" in migrated.stdout
+        again = run(cognate, "migrate", "--database-url", url)
+        assert again.returncode == 0 and "version 1" in again.stdout, "migrating twice is harmless"
+        # A server finds the schema current and starts.
+        start_cognate(database_url=url).stop()
+        pg.psql("UPDATE cognate_schema SET version = 99", url.rsplit("/", 1)[1])
+        with pytest.raises(AssertionError, match="newer than this cognate knows"):
+            start_cognate(database_url=url)
+        refused = run(cognate, "migrate", "--database-url", url)
+        assert refused.returncode == 1 and "newer than this cognate knows" in refused.stderr
+    finally:
+        pg.drop_database(url)
+
+
+def test_a_sqlite_data_dir_written_by_a_newer_cognate_is_refused(start_cognate, tmp_path):
+    server = start_cognate()
+    server.stop()
+    db = server.data_dir / "cognate.db"
+    subprocess.run(["python3", "-c", f"import sqlite3; c = sqlite3.connect({str(db)!r}); "
+                    "c.execute('PRAGMA user_version = 99'); c.commit()"], check=True)
+    with pytest.raises(AssertionError, match="newer than this cognate knows"):
+        server.start()
+
+
+def test_sqlite_only_settings_with_a_postgres_url_are_errors(cognate, tmp_path):
+    pg.require()
+    url = "postgres://postgres@127.0.0.1:5432/never_used"
+    in_memory = run(cognate, "serve", "--listen", "127.0.0.1:0", "--in-memory", "--database-url", url)
+    assert in_memory.returncode != 0 and "--in-memory" in in_memory.stderr
+    config = tmp_path / "c.toml"
+    config.write_text('[storage]\nsynchronous = "normal"\n')
+    synchronous = run(cognate, "serve", "--listen", "127.0.0.1:0", "--config", str(config),
+                      "--database-url", url)
+    assert synchronous.returncode == 1
+    assert "storage.synchronous is a SQLite setting" in synchronous.stderr
+    for command in (["backup", "--to", str(tmp_path / "b.db")], ["restore", "--from", str(tmp_path / "b.db")]):
+        refused = run(cognate, *command, COGNATE_DATABASE_URL="postgres://u:pw-123@db/x")
+        assert refused.returncode == 1, refused
+        assert "pg_dump" in refused.stderr or "pg_restore" in refused.stderr
+        assert "pw-123" not in refused.stderr and "postgres://u:***@db/x" in refused.stderr
+
+
+def test_tls_to_the_database(start_cognate):
+    """``sslmode=require`` encrypts; ``verify-full`` checks the certificate against
+    ``sslrootcert`` and the host name (Debian's PostgreSQL serves its snakeoil certificate,
+    made out to localhost)."""
+    pg.require()
+    cert = "/etc/ssl/certs/ssl-cert-snakeoil.pem"
+    if pg.psql("SHOW ssl") != "on" or pg.psql("SHOW ssl_cert_file") != cert:
+        pytest.skip("this PostgreSQL server does not offer TLS with Debian's snakeoil certificate")
+    url = pg.create_database("tls")
+    name = url.rsplit("/", 1)[1]
+    try:
+        server = start_cognate(database_url=f"{url}?sslmode=require")
+        make_app(server.idp())
+        encrypted = pg.psql("SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) "
+                            f"WHERE a.datname = '{name}' AND a.application_name LIKE 'cognate%'")
+        assert encrypted == "t"
+        server.stop()
+        verified = url.replace("127.0.0.1", "localhost") + f"?sslmode=verify-full&sslrootcert={cert}"
+        start_cognate(database_url=verified, data_dir=server.data_dir).stop()
+        with pytest.raises(AssertionError, match='certificate not valid for name "127.0.0.1"'):
+            start_cognate(database_url=f"{url}?sslmode=verify-full&sslrootcert={cert}",
+                          data_dir=server.data_dir)
+    finally:
+        pg.drop_database(url)

@@ -14,7 +14,7 @@ const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.
 pub const POSTGRES_VERSION: usize = MIGRATIONS.len();
 
 /// Any constant will do, as long as it is cognate's alone: "cognate" in ASCII.
-const LOCK: i64 = 0x636f_676e_6174_65;
+const LOCK: i64 = 0x0063_6f67_6e61_7465;
 
 const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS cognate_schema (version BIGINT NOT NULL)";
 

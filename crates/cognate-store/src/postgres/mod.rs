@@ -29,6 +29,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
+mod cache;
 mod codes;
 mod groups;
 mod limits;
@@ -63,6 +64,8 @@ impl Default for PgOptions {
 pub struct PgStore {
     pool: Pool,
     timeout: Duration,
+    pools: cache::Recent<UserPool>,
+    clients: cache::Recent<AppClient>,
 }
 
 /// Why one attempt failed: worth another attempt on a fresh connection, or final.
@@ -220,7 +223,7 @@ impl PgStore {
             .recycle_timeout(Some(options.timeout))
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self { pool, timeout: options.timeout })
+        Ok(Self { pool, timeout: options.timeout, pools: cache::Recent::new(), clients: cache::Recent::new() })
     }
 
     async fn first_connection(&self) -> Result<Object, StoreError> {

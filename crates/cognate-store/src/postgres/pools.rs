@@ -15,23 +15,35 @@ impl PoolStore for PgStore {
         })
     }
     async fn get_pool(&self, pool_id: &str) -> Result<Option<UserPool>, StoreError> {
-        retrying!(self, |c| {
+        if let Some(pool) = self.pools.get(pool_id) {
+            return Ok(Some(pool));
+        }
+        let found: Option<UserPool> = retrying!(self, |c| {
             let s = c.prepare_cached("SELECT id, name, created, modified, settings FROM pools WHERE id = $1").await?;
             Ok(c.query_opt(&s, &[&pool_id]).await?.map(|r| pool_row(&r)).transpose()?)
-        })
+        })?;
+        if let Some(pool) = &found {
+            self.pools.put(pool_id, pool.clone());
+        }
+        Ok(found)
     }
     async fn update_pool(&self, pool: &UserPool) -> Result<(), StoreError> {
+        self.pools.forget(&pool.id);
         let settings = to_json(&pool.settings)?;
-        retrying!(self, |c| {
+        let done = retrying!(self, |c| {
             let s = c.prepare_cached("UPDATE pools SET name = $2, modified = $3, settings = $4 WHERE id = $1").await?;
             if c.execute(&s, &[&pool.id, &pool.name, &pool.modified.0, &settings]).await? == 0 {
                 return Err(StoreError::NotFound.into());
             }
             Ok(())
-        })
+        });
+        // Again after the write: a read in between may have remembered the old one.
+        self.pools.forget(&pool.id);
+        done
     }
     async fn delete_pool(&self, pool_id: &str) -> Result<(), StoreError> {
-        retrying!(self, |c| {
+        self.pools.forget(pool_id);
+        let done = retrying!(self, |c| {
             let tx = c.transaction().await?;
             // Children first, in the same order on every instance so that two deletions
             // cannot deadlock.
@@ -53,7 +65,10 @@ impl PoolStore for PgStore {
             }
             tx.commit().await?;
             Ok(())
-        })
+        });
+        self.pools.forget(pool_id);
+        self.clients.forget_all(|client| client.pool_id == pool_id);
+        done
     }
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, StoreError> {
         let after = after.unwrap_or("");
@@ -86,19 +101,27 @@ impl PoolStore for PgStore {
         })
     }
     async fn get_client(&self, client_id: &str) -> Result<Option<AppClient>, StoreError> {
-        retrying!(self, |c| {
+        if let Some(client) = self.clients.get(client_id) {
+            return Ok(Some(client));
+        }
+        let found: Option<AppClient> = retrying!(self, |c| {
             let s = c
                 .prepare_cached(
                     "SELECT client_id, pool_id, name, secret, created, modified, settings FROM clients WHERE client_id = $1",
                 )
                 .await?;
             Ok(c.query_opt(&s, &[&client_id]).await?.map(|r| client_row(&r)).transpose()?)
-        })
+        })?;
+        if let Some(client) = &found {
+            self.clients.put(client_id, client.clone());
+        }
+        Ok(found)
     }
     async fn update_client(&self, client: &AppClient) -> Result<(), StoreError> {
+        self.clients.forget(&client.client_id);
         let cl = client;
         let settings = to_json(&cl.settings)?;
-        retrying!(self, |c| {
+        let done = retrying!(self, |c| {
             let s = c
                 .prepare_cached("UPDATE clients SET name = $2, modified = $3, settings = $4 WHERE client_id = $1")
                 .await?;
@@ -106,14 +129,19 @@ impl PoolStore for PgStore {
                 return Err(StoreError::NotFound.into());
             }
             Ok(())
-        })
+        });
+        self.clients.forget(&client.client_id);
+        done
     }
     async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<(), StoreError> {
-        retrying!(self, |c| {
+        self.clients.forget(client_id);
+        let done = retrying!(self, |c| {
             let s = c.prepare_cached("DELETE FROM clients WHERE pool_id = $1 AND client_id = $2").await?;
             c.execute(&s, &[&pool_id, &client_id]).await?;
             Ok(())
-        })
+        });
+        self.clients.forget(client_id);
+        done
     }
     async fn list_clients(
         &self,

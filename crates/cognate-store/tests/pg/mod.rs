@@ -28,7 +28,11 @@ impl TestDatabase {
             }
             Err(e) => panic!("COGNATE_REQUIRE_PG=1 but PostgreSQL at {base} is unreachable: {e}"),
         };
-        let name = format!("cognate_{tag}_{}_{}", std::process::id(), rand_suffix());
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("cognate_{tag}_{}_{n}", std::process::id());
+        // A process that died before dropping its database may have had this process's id.
+        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
         client.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
         Some(Self { url: format!("{base}/{name}"), admin, name })
     }
@@ -38,8 +42,4 @@ impl TestDatabase {
         tokio::spawn(conn);
         client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await.unwrap();
     }
-}
-
-fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
 }
