@@ -400,8 +400,9 @@ async fn prefill_cognate(server: &Running, fixture: &Fixture, from: usize, targe
         store.import(users).await?;
         i = end;
     }
-    if let Bulk::Sqlite(s) = &store {
-        s.close()?;
+    match &store {
+        Bulk::Sqlite(s) => s.close()?,
+        Bulk::Postgres(s) => s.settle_after_import().await?,
     }
     Ok(())
 }

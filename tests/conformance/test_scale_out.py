@@ -196,6 +196,36 @@ def test_every_instance_serves_the_same_keys_and_accepts_the_others_tokens(clust
             assert cluster.idp(i).get_user(AccessToken=t["AccessToken"])["Username"] == name
 
 
+def test_a_token_signed_with_keys_an_instance_has_not_seen_makes_it_reload_them(
+        cluster, start_cognate):
+    """Key rotation as another instance would see it: the pool's keys change in the database
+    (here: copied from another pool), a new instance signs with them, and an instance that
+    cached the old ones accepts the token after reading the keys again."""
+    app = app_on(cluster)
+    name = unique_name("kid")
+    app.sign_up(name, email=unique_email("kid"))
+    app.admin_confirm(name)
+    for i in range(3):  # every instance caches the pool's first keys
+        with_idp(app, cluster.idp(i)).tokens(name)
+    other = app_on(cluster)
+    other_name = unique_name("kid2")
+    other.sign_up(other_name, email=unique_email("kid2"))
+    other.admin_confirm(other_name)
+    other.tokens(other_name)  # the other pool gets its keys
+    cluster.sql(
+        "UPDATE signing_keys k SET kid = o.kid, private_der = o.private_der FROM signing_keys o "
+        f"WHERE k.pool_id = '{app.pool_id}' AND o.pool_id = '{other.pool_id}' AND o.token_use = k.token_use")
+    fresh = start_cognate(database_url=cluster.url, public_url=PUBLIC_URL,
+                          extra_args=["--secrets-key-file", str(cluster.key)])
+    rotated = with_idp(app, fresh.idp()).tokens(name)
+    for i in range(3):
+        assert cluster.idp(i).get_user(AccessToken=rotated["AccessToken"])["Username"] == name
+    kids = {k["kid"] for k in requests.get(
+        f"{cluster.servers[0].url}/{app.pool_id}/.well-known/jwks.json", timeout=10).json()["keys"]}
+    assert kids == {k["kid"] for k in requests.get(
+        f"{fresh.url}/{app.pool_id}/.well-known/jwks.json", timeout=10).json()["keys"]}
+
+
 def test_a_message_whose_instance_died_before_sending_it_is_sent_by_another(
         cluster, start_cognate, smtp_server):
     """An instance whose mail server never answers is killed while it tries to send; another

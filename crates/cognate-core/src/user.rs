@@ -192,11 +192,45 @@ pub struct OutboxMessage {
 }
 
 /// What a sealed outbox message said.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealedText {
     pub subject: Option<String>,
     pub body: String,
     pub code: Option<String>,
+}
+
+impl SealedText {
+    /// Each field as `-` (absent) or `<byte length>:<text>`, one after another.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for field in [self.subject.as_deref(), Some(self.body.as_str()), self.code.as_deref()] {
+            match field {
+                None => out.push(b'-'),
+                Some(text) => {
+                    out.extend_from_slice(format!("{}:", text.len()).as_bytes());
+                    out.extend_from_slice(text.as_bytes());
+                }
+            }
+        }
+        out
+    }
+
+    pub fn decode(mut bytes: &[u8]) -> Option<SealedText> {
+        let mut field = || -> Option<Option<String>> {
+            if let Some(rest) = bytes.strip_prefix(b"-") {
+                bytes = rest;
+                return Some(None);
+            }
+            let colon = bytes.iter().position(|b| *b == b':')?;
+            let len: usize = std::str::from_utf8(&bytes[..colon]).ok()?.parse().ok()?;
+            let text = bytes.get(colon + 1..colon + 1 + len)?;
+            let text = String::from_utf8(text.to_vec()).ok()?;
+            bytes = &bytes[colon + 1 + len..];
+            Some(Some(text))
+        };
+        let (subject, body, code) = (field()?, field()??, field()?);
+        bytes.is_empty().then_some(SealedText { subject, body, code })
+    }
 }
 
 impl OutboxMessage {
@@ -265,4 +299,26 @@ pub struct AuthSession {
 pub struct SignInFailures {
     pub count: u32,
     pub last: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SealedText;
+
+    #[test]
+    fn sealed_text_round_trips_whatever_it_holds() {
+        for text in [
+            SealedText {
+                subject: Some("Your code".into()),
+                body: "Code: 12:34 — ✓".into(),
+                code: Some("123456".into()),
+            },
+            SealedText { subject: None, body: String::new(), code: None },
+            SealedText { subject: Some("-".into()), body: "3:abc".into(), code: Some(String::new()) },
+        ] {
+            assert_eq!(SealedText::decode(&text.encode()), Some(text));
+        }
+        assert_eq!(SealedText::decode(b"-5:abc-"), None, "cut short");
+        assert_eq!(SealedText::decode(b"--0:-x"), None, "trailing bytes");
+    }
 }

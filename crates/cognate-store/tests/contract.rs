@@ -59,8 +59,48 @@ async fn postgres_honours_the_contract() {
         // A second connect finds the schema current and migrates nothing.
         let again = cognate_store::PgStore::connect_current(&db.url, Default::default()).await.unwrap();
         assert_eq!(again.count_users("us-east-1_B").await.unwrap(), 1);
+        // Bulk import (COPY): values with quotes, commas and newlines come back as they went in.
+        let users = bulk_users("us-east-1_B");
+        again.import_users(users.clone()).await.unwrap();
+        for new in &users {
+            let found = again.get_user_by_username("us-east-1_B", &new.username_key).await.unwrap();
+            assert_eq!(found.as_ref(), Some(&new.user));
+        }
+        let mut twin = users[0].clone();
+        twin.user.sub = "another-sub".into();
+        let clash = again.import_users(vec![twin]).await.unwrap_err();
+        assert_eq!(clash, cognate_core::error::StoreError::Conflict(cognate_core::error::Conflict::Username));
     }
     db.drop().await;
 }
 
 mod pg;
+
+fn bulk_users(pool_id: &str) -> Vec<cognate_core::user::NewUser> {
+    use cognate_core::ids::Timestamp;
+    use cognate_core::user::{Attributes, NewUser, User, UserStatus};
+    (0..3)
+        .map(|i| {
+            let mut attributes = Attributes::new();
+            attributes.insert("sub".into(), format!("bulk-sub-{i}"));
+            attributes.insert("name".into(), format!("O'Brien, \"Bob\" {i}\nsecond line"));
+            NewUser {
+                user: User {
+                    pool_id: pool_id.into(),
+                    username: format!("Bulk,{i}"),
+                    sub: format!("bulk-sub-{i}"),
+                    status: UserStatus::Confirmed,
+                    enabled: i != 1,
+                    attributes,
+                    password_hash: (i != 2).then(|| "$argon2id$v=19$h".into()),
+                    srp_verifier: None,
+                    password_set: Timestamp(7),
+                    created: Timestamp(5),
+                    modified: Timestamp(6),
+                },
+                username_key: format!("bulk,{i}"),
+                aliases: Vec::new(),
+            }
+        })
+        .collect()
+}

@@ -83,8 +83,7 @@ impl Cognate {
         let keep_text = self.config.keep_message_text;
         let sealed = (!keep_text)
             .then(|| SealedText { subject: subject.clone(), body: body.clone(), code: Some(code.to_string()) })
-            .map(|text| self.seal_text(&text))
-            .transpose()?;
+            .map(|text| self.seal_text(&text));
         Ok(OutboxMessage {
             pool_id: pool.id.clone(),
             username: user.username.clone(),
@@ -100,9 +99,8 @@ impl Cognate {
         })
     }
 
-    pub(crate) fn seal_text(&self, text: &SealedText) -> Result<String> {
-        let json = serde_json::to_vec(text).map_err(|e| DomainError::Internal(e.to_string()))?;
-        Ok(self.sealer.seal(&json))
+    pub(crate) fn seal_text(&self, text: &SealedText) -> String {
+        self.sealer.seal(&text.encode())
     }
 
     /// Delivers the messages whose instance died before it could (their lease ran out), at
@@ -112,7 +110,7 @@ impl Cognate {
         for entry in &claimed {
             let mut message = entry.message.clone();
             if let Some(sealed) = &message.sealed {
-                let text = self.sealer.open(sealed).and_then(|plain| serde_json::from_slice::<SealedText>(&plain).ok());
+                let text = self.sealer.open(sealed).and_then(|plain| SealedText::decode(&plain));
                 let Some(text) = text else {
                     // Sealed under another key: no instance with this key can deliver it.
                     let _ = self.store.set_outbox_status(entry.id, "failed").await;

@@ -437,7 +437,7 @@ async fn a_message_its_instance_never_delivered_is_delivered_once_its_lease_runs
         code: None,
         created: w.cognate.clock.now(),
         keep_text: false,
-        sealed: Some(w.cognate.seal_text(&text).unwrap()),
+        sealed: Some(w.cognate.seal_text(&text)),
     };
     w.cognate.store.queue_message(&lost).await.unwrap();
     let garbled =

@@ -32,6 +32,7 @@ use tokio_postgres::Row;
 mod cache;
 mod codes;
 mod groups;
+mod import;
 mod limits;
 pub(crate) mod migrate;
 mod outbox;
@@ -233,21 +234,6 @@ impl PgStore {
                 other => describe(&other),
             };
             StoreError::Unavailable(format!("cannot connect: {why}"))
-        })
-    }
-
-    /// Inserts many users (with their aliases) in one transaction: the bulk path for imports
-    /// and benchmark fixtures. Fails whole on the first collision.
-    pub async fn import_users(&self, users: Vec<NewUser>) -> Result<(), StoreError> {
-        let rows =
-            users.into_iter().map(|u| to_json(&u.user.attributes).map(|a| (u, a))).collect::<Result<Vec<_>, _>>()?;
-        retrying!(self, |c| {
-            let tx = c.transaction().await?;
-            for (new, attributes) in &rows {
-                users::insert_user(&tx, new, attributes).await?;
-            }
-            tx.commit().await?;
-            Ok(())
         })
     }
 
