@@ -363,16 +363,11 @@ pub(super) async fn claim_alias(
         .await;
     match inserted {
         Ok(_) => Ok(()),
-        Err(e) if matches!(map_err_ref(&e), Some(StoreError::Conflict(_))) => {
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
             Err(StoreError::Conflict(Conflict::Alias(claim.kind)).into())
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The conflict a unique violation stands for, without consuming the error.
-fn map_err_ref(e: &tokio_postgres::Error) -> Option<StoreError> {
-    (e.code() == Some(&SqlState::UNIQUE_VIOLATION)).then_some(StoreError::Conflict(Conflict::Other))
 }
 
 /// Inserts a user row and claims its aliases (inside the caller's transaction).
