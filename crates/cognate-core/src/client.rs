@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::Timestamp;
+use crate::signin::AuthFlow;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppClient {
@@ -76,22 +77,21 @@ pub fn unit_seconds(unit: Option<&str>, default_unit: &str) -> u64 {
 impl ClientSettings {
     /// Whether a flow (`USER_PASSWORD_AUTH`, `REFRESH_TOKEN_AUTH`, …) is enabled, accepting
     /// both the `ALLOW_*` names and the legacy ones.
-    pub fn allows(&self, flow: &str) -> bool {
+    pub fn allows(&self, flow: AuthFlow) -> bool {
         let allowed = |name: &str| match &self.explicit_auth_flows {
             Some(flows) => flows.iter().any(|f| f == name),
             None => DEFAULT_AUTH_FLOWS.contains(&name),
         };
         match flow {
-            "USER_PASSWORD_AUTH" => allowed("ALLOW_USER_PASSWORD_AUTH") || allowed("USER_PASSWORD_AUTH"),
-            "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            AuthFlow::UserPasswordAuth => allowed("ALLOW_USER_PASSWORD_AUTH") || allowed("USER_PASSWORD_AUTH"),
+            AuthFlow::AdminUserPasswordAuth | AuthFlow::AdminNoSrpAuth => {
                 allowed("ALLOW_ADMIN_USER_PASSWORD_AUTH") || allowed("ADMIN_NO_SRP_AUTH")
             }
             // Cognito always lets a client refresh the tokens it was given.
-            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => true,
-            "USER_SRP_AUTH" => allowed("ALLOW_USER_SRP_AUTH") || self.explicit_auth_flows.is_none(),
-            "CUSTOM_AUTH" => allowed("ALLOW_CUSTOM_AUTH") || allowed("CUSTOM_AUTH_FLOW_ONLY"),
-            "USER_AUTH" => allowed("ALLOW_USER_AUTH"),
-            _ => false,
+            AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken => true,
+            AuthFlow::UserSrpAuth => allowed("ALLOW_USER_SRP_AUTH") || self.explicit_auth_flows.is_none(),
+            AuthFlow::CustomAuth => allowed("ALLOW_CUSTOM_AUTH") || allowed("CUSTOM_AUTH_FLOW_ONLY"),
+            AuthFlow::UserAuth => allowed("ALLOW_USER_AUTH"),
         }
     }
 
@@ -127,12 +127,12 @@ mod tests {
     #[test]
     fn default_flows_do_not_include_password_auth() {
         let s = ClientSettings::default();
-        assert!(!s.allows("USER_PASSWORD_AUTH"));
-        assert!(s.allows("REFRESH_TOKEN_AUTH"));
+        assert!(!s.allows(AuthFlow::UserPasswordAuth));
+        assert!(s.allows(AuthFlow::RefreshTokenAuth));
         let s =
             ClientSettings { explicit_auth_flows: Some(vec!["ALLOW_USER_PASSWORD_AUTH".into()]), ..Default::default() };
-        assert!(s.allows("USER_PASSWORD_AUTH"));
-        assert!(!s.allows("ADMIN_USER_PASSWORD_AUTH"));
+        assert!(s.allows(AuthFlow::UserPasswordAuth));
+        assert!(!s.allows(AuthFlow::AdminUserPasswordAuth));
     }
 
     #[test]

@@ -93,6 +93,14 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// The bytes of an even-length hex string; `None` for anything else.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len() / 2).map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()).collect()
+}
+
 /// A temporary password that satisfies `policy`: one of each class, then random characters.
 pub fn temporary_password(rng: &dyn crate::ports::Rng, policy: &crate::pool::PasswordPolicy) -> String {
     let length = (policy.minimum_length as usize).max(12);

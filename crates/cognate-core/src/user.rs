@@ -200,36 +200,14 @@ pub struct SealedText {
 }
 
 impl SealedText {
-    /// Each field as `-` (absent) or `<byte length>:<text>`, one after another.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        for field in [self.subject.as_deref(), Some(self.body.as_str()), self.code.as_deref()] {
-            match field {
-                None => out.push(b'-'),
-                Some(text) => {
-                    out.extend_from_slice(format!("{}:", text.len()).as_bytes());
-                    out.extend_from_slice(text.as_bytes());
-                }
-            }
-        }
-        out
+        crate::fields::Writer::new().opt(self.subject.as_deref()).str(&self.body).opt(self.code.as_deref()).finish()
     }
 
-    pub fn decode(mut bytes: &[u8]) -> Option<SealedText> {
-        let mut field = || -> Option<Option<String>> {
-            if let Some(rest) = bytes.strip_prefix(b"-") {
-                bytes = rest;
-                return Some(None);
-            }
-            let colon = bytes.iter().position(|b| *b == b':')?;
-            let len: usize = std::str::from_utf8(&bytes[..colon]).ok()?.parse().ok()?;
-            let text = bytes.get(colon + 1..colon + 1 + len)?;
-            let text = String::from_utf8(text.to_vec()).ok()?;
-            bytes = &bytes[colon + 1 + len..];
-            Some(Some(text))
-        };
-        let (subject, body, code) = (field()?, field()??, field()?);
-        bytes.is_empty().then_some(SealedText { subject, body, code })
+    pub fn decode(bytes: &[u8]) -> Option<SealedText> {
+        let mut r = crate::fields::Reader::new(bytes);
+        let (subject, body, code) = (r.opt()?, r.str()?, r.opt()?);
+        r.is_empty().then_some(SealedText { subject, body, code })
     }
 }
 

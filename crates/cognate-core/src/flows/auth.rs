@@ -6,14 +6,16 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+use super::state::{FirstFactor, Proof};
 use super::Cognate;
 use crate::attributes;
 use crate::client::AppClient;
 use crate::error::{DomainError, Result};
 use crate::ids::{self, Timestamp};
 use crate::pool::UserPool;
+use crate::signin::{AuthFlow, ChallengeName};
 use crate::triggers::{Metadata, TokenOverrides, TriggerKind, TriggerRequest};
-use crate::user::{AliasClaim, AliasKind, NewUser, RefreshToken, User, UserStatus};
+use crate::user::{AliasClaim, AliasKind, NewUser, User, UserStatus};
 
 use super::hooks::event_attributes;
 use crate::user::Attributes;
@@ -34,9 +36,9 @@ impl AuthOutcome {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Challenge {
-    pub name: String,
+    pub name: ChallengeName,
     pub parameters: BTreeMap<String, String>,
     pub session: Option<String>,
     /// NEW_PASSWORD_REQUIRED carries the user's attributes and the required ones it lacks;
@@ -45,12 +47,18 @@ pub struct Challenge {
     pub required_attributes: Option<Vec<String>>,
 }
 
+impl Challenge {
+    pub fn new(name: ChallengeName, parameters: BTreeMap<String, String>, session: String) -> Self {
+        Self { name, parameters, session: Some(session), user_attributes: None, required_attributes: None }
+    }
+}
+
 /// `InitiateAuth` / `AdminInitiateAuth` input, minus the wire.
 pub struct AuthRequest {
     pub client_id: String,
     /// Set for `AdminInitiateAuth`: the client must belong to it.
     pub pool_id: Option<String>,
-    pub flow: String,
+    pub flow: AuthFlow,
     pub parameters: BTreeMap<String, String>,
     pub client_metadata: Metadata,
 }
@@ -75,13 +83,6 @@ pub fn hash_refresh_token(token: &str) -> String {
     base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
-/// PreTokenGeneration's source after a sign-in (NEW_PASSWORD_REQUIRED has its own).
-pub(crate) const TOKEN_SOURCE: &str = "TokenGeneration_Authentication";
-
-fn invalid_refresh() -> DomainError {
-    DomainError::not_authorized("Invalid Refresh Token")
-}
-
 pub(crate) fn param<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Result<&'a str> {
     params
         .get(name)
@@ -100,31 +101,26 @@ impl Cognate {
             None => self.client_and_pool(&req.client_id).await?,
         };
         let admin = req.pool_id.is_some();
-        let flow = req.flow.as_str();
-        let known = match flow {
-            "USER_PASSWORD_AUTH" => !admin,
-            "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => admin,
-            "USER_SRP_AUTH" | "CUSTOM_AUTH" | "USER_AUTH" => true,
-            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => true,
-            _ => false,
-        };
-        if !known {
+        let flow = req.flow;
+        if flow.admin_only().is_some_and(|a| a != admin) {
             return Err(DomainError::invalid(format!("Invalid authentication flow {flow} for this operation.")));
         }
         if !client.settings.allows(flow) {
             return Err(DomainError::invalid(format!("{flow} flow not enabled for this client")));
         }
         match flow {
-            "USER_PASSWORD_AUTH" | "ADMIN_USER_PASSWORD_AUTH" | "ADMIN_NO_SRP_AUTH" => {
+            AuthFlow::UserPasswordAuth | AuthFlow::AdminUserPasswordAuth | AuthFlow::AdminNoSrpAuth => {
                 self.password_auth(client, pool, &req.parameters, req.client_metadata).await
             }
-            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => self
+            AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken => self
                 .refresh(client, pool, &req.parameters, req.client_metadata)
                 .await
                 .map(|g| AuthOutcome::Tokens(Box::new(g))),
-            "CUSTOM_AUTH" => self.custom_start(client, pool, &req.parameters, req.client_metadata).await,
-            "USER_SRP_AUTH" => self.srp_start(client, pool, &req.parameters).await,
-            _ => Err(DomainError::UnsupportedOperation(format!("The {flow} flow is not supported by cognate yet."))),
+            AuthFlow::CustomAuth => self.custom_start(client, pool, &req.parameters, req.client_metadata).await,
+            AuthFlow::UserSrpAuth => self.srp_start(client, pool, &req.parameters).await,
+            AuthFlow::UserAuth => {
+                Err(DomainError::UnsupportedOperation(format!("The {flow} flow is not supported by cognate yet.")))
+            }
         }
     }
 
@@ -155,7 +151,8 @@ impl Cognate {
                     self.verify_dummy(password).await?;
                     // Migrated through ForgotPassword: no password yet, only a reset.
                     if user.status == UserStatus::ResetRequired {
-                        return self.finish_sign_in(client, pool, user, client_metadata, TOKEN_SOURCE).await;
+                        let proof = Proof::first(FirstFactor::Password);
+                        return self.first_factor_proven(client, pool, user, client_metadata, proof).await;
                     }
                     return Err(DomainError::incorrect_credentials());
                 };
@@ -181,7 +178,7 @@ impl Cognate {
                 None => return Err(DomainError::user_not_found()),
             },
         };
-        self.finish_sign_in(client, pool, user, client_metadata, TOKEN_SOURCE).await
+        self.first_factor_proven(client, pool, user, client_metadata, Proof::first(FirstFactor::Password)).await
     }
 
     /// Cognito passes InitiateAuth's ClientMetadata as the validation data here.
@@ -201,241 +198,6 @@ impl Cognate {
         let source = "PreAuthentication_Authentication";
         self.trigger(pool, TriggerKind::PreAuthentication, source, &user.username, Some(client_id), request).await?;
         Ok(())
-    }
-
-    /// The steps after the password was proven: status checks, the NEW_PASSWORD_REQUIRED
-    /// challenge, PostAuthentication, PreTokenGeneration and a new refresh token.
-    pub(crate) async fn finish_sign_in(
-        &self,
-        client: AppClient,
-        pool: UserPool,
-        user: User,
-        client_metadata: Metadata,
-        token_source: &str,
-    ) -> Result<AuthOutcome> {
-        let client_id = client.client_id.clone();
-        // A user disabled between a challenge and its answer gets no tokens.
-        if !user.enabled {
-            return Err(DomainError::not_authorized("User is disabled."));
-        }
-        match user.status {
-            UserStatus::Unconfirmed => return Err(DomainError::UserNotConfirmed("User is not confirmed.".into())),
-            UserStatus::ResetRequired if client.settings.prevents_user_existence_errors() => {
-                return Err(DomainError::incorrect_credentials())
-            }
-            UserStatus::ResetRequired => {
-                return Err(DomainError::PasswordResetRequired("Password reset required for the user".into()))
-            }
-            UserStatus::ForceChangePassword => {
-                let days = u64::from(match pool.settings.password_policy.temporary_password_validity_days {
-                    0 => 7,
-                    d => d,
-                });
-                if self.clock.now() >= user.password_set.plus(std::time::Duration::from_secs(days * 86_400)) {
-                    return Err(DomainError::not_authorized(
-                        "Temporary password has expired and must be reset by an administrator.",
-                    ));
-                }
-                return self.new_password_challenge(&client, &pool, &user).await.map(AuthOutcome::Challenge);
-            }
-            UserStatus::Confirmed | UserStatus::ExternalProvider => {}
-        }
-        let request = TriggerRequest {
-            user_attributes: event_attributes(&user),
-            new_device_used: Some(false),
-            client_metadata: client_metadata.clone(),
-            ..Default::default()
-        };
-        let source = "PostAuthentication_Authentication";
-        self.trigger(&pool, TriggerKind::PostAuthentication, source, &user.username, Some(&client_id), request).await?;
-        let groups = self.token_groups(&user).await?;
-        let overrides = self.token_overrides(&pool, &user, &client_id, token_source, client_metadata, &groups).await?;
-        let now = self.clock.now();
-        let origin_jti = ids::new_uuid(self.rng.as_ref());
-        let token = self.new_refresh_value();
-        let record = RefreshToken {
-            token_hash: hash_refresh_token(&token),
-            revoked: false,
-            rotated: None,
-            pool_id: pool.id.clone(),
-            client_id: client.client_id.clone(),
-            sub: user.sub.clone(),
-            origin_jti: origin_jti.clone(),
-            auth_time: now,
-            created: now,
-            expires: now.plus(client.settings.refresh_token_ttl()),
-        };
-        self.store.insert_refresh_token(&record).await?;
-        Ok(AuthOutcome::Tokens(Box::new(TokenGrant {
-            pool,
-            client,
-            user,
-            auth_time: now,
-            origin_jti,
-            refresh_token: Some(token),
-            now,
-            overrides,
-            groups,
-        })))
-    }
-
-    async fn refresh(
-        &self,
-        client: AppClient,
-        pool: UserPool,
-        params: &BTreeMap<String, String>,
-        client_metadata: Metadata,
-    ) -> Result<TokenGrant> {
-        if client.settings.refresh_token_rotation.is_some() {
-            return Err(DomainError::invalid(
-                "Refresh token rotation is enabled for this app client: use GetTokensFromRefreshToken.",
-            ));
-        }
-        let token = param(params, "REFRESH_TOKEN")?;
-        let record = self.live_refresh_token(&client, &pool, token).await?;
-        let user = self.store.get_user_by_sub(&pool.id, &record.sub).await?.ok_or_else(invalid_refresh)?;
-        if let Some(secret) = &client.secret {
-            // Clients hash over the real username, the sub or what the user typed.
-            let presented = params.get("SECRET_HASH").map(String::as_str);
-            let mut names = vec![user.username.as_str(), user.sub.as_str()];
-            if let Some(typed) = params.get("USERNAME") {
-                names.push(typed);
-            }
-            match presented {
-                Some(hash) if crate::secret_hash::matches(secret, &client.client_id, hash, &names) => {}
-                _ => {
-                    return Err(DomainError::not_authorized(format!(
-                        "SecretHash does not match for the client: {}",
-                        client.client_id
-                    )))
-                }
-            }
-        }
-        self.refreshed(client, pool, record, user, client_metadata, false).await
-    }
-
-    /// GetTokensFromRefreshToken: a refresh that also rotates the refresh token when the
-    /// client asks for rotation.
-    pub async fn get_tokens_from_refresh_token(
-        &self,
-        client_id: &str,
-        client_secret: Option<&str>,
-        token: &str,
-        client_metadata: Metadata,
-    ) -> Result<TokenGrant> {
-        let (client, pool) = self.client_and_pool(client_id).await?;
-        Self::check_client_secret(&client, client_secret)?;
-        let record = self.live_refresh_token(&client, &pool, token).await?;
-        let user = self.store.get_user_by_sub(&pool.id, &record.sub).await?.ok_or_else(invalid_refresh)?;
-        let rotate = client.settings.refresh_token_rotation.is_some();
-        self.refreshed(client, pool, record, user, client_metadata, rotate).await
-    }
-
-    /// The stored record of a refresh token this client may use now.
-    async fn live_refresh_token(&self, client: &AppClient, pool: &UserPool, token: &str) -> Result<RefreshToken> {
-        let record = self.store.get_refresh_token(&hash_refresh_token(token)).await?.ok_or_else(invalid_refresh)?;
-        let now = self.clock.now();
-        if record.client_id != client.client_id || record.pool_id != pool.id || now >= record.expires {
-            return Err(invalid_refresh());
-        }
-        if record.revoked {
-            return Err(DomainError::not_authorized("Refresh Token has been revoked"));
-        }
-        if let Some(rotated) = record.rotated {
-            let grace = u64::from(client.settings.refresh_token_rotation.unwrap_or(0));
-            if now >= rotated.plus(std::time::Duration::from_secs(grace)) {
-                return Err(DomainError::RefreshTokenReuse(
-                    "Refresh Token has been rotated and can no longer be used".into(),
-                ));
-            }
-        }
-        Ok(record)
-    }
-
-    async fn refreshed(
-        &self,
-        client: AppClient,
-        pool: UserPool,
-        record: RefreshToken,
-        user: User,
-        client_metadata: Metadata,
-        rotate: bool,
-    ) -> Result<TokenGrant> {
-        if !user.enabled {
-            return Err(DomainError::not_authorized("User is disabled."));
-        }
-        let now = self.clock.now();
-        let source = "TokenGeneration_RefreshTokens";
-        let groups = self.token_groups(&user).await?;
-        let overrides = self.token_overrides(&pool, &user, &client.client_id, source, client_metadata, &groups).await?;
-        let refresh_token = if rotate {
-            // Same sign-in, same expiry: rotation does not extend a session.
-            let value = self.new_refresh_value();
-            let next = RefreshToken {
-                token_hash: hash_refresh_token(&value),
-                revoked: false,
-                rotated: None,
-                created: now,
-                ..record.clone()
-            };
-            let grace = std::time::Duration::from_secs(u64::from(client.settings.refresh_token_rotation.unwrap_or(0)));
-            if !self.store.rotate_refresh_token(&record.token_hash, &next, now, grace).await? {
-                // Revoked or rotated by a concurrent request since it was read.
-                let current = self.store.get_refresh_token(&record.token_hash).await?;
-                if current.is_some_and(|t| t.revoked) {
-                    return Err(DomainError::not_authorized("Refresh Token has been revoked"));
-                }
-                return Err(DomainError::RefreshTokenReuse(
-                    "Refresh Token has been rotated and can no longer be used".into(),
-                ));
-            }
-            Some(value)
-        } else {
-            None
-        };
-        Ok(TokenGrant {
-            pool,
-            client,
-            user,
-            auth_time: record.auth_time,
-            origin_jti: record.origin_jti,
-            refresh_token,
-            now,
-            overrides,
-            groups,
-        })
-    }
-
-    fn new_refresh_value(&self) -> String {
-        let mut raw = [0u8; 48];
-        self.rng.fill(&mut raw);
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
-    }
-
-    async fn token_overrides(
-        &self,
-        pool: &UserPool,
-        user: &User,
-        client_id: &str,
-        source: &str,
-        client_metadata: Metadata,
-        groups: &[crate::group::Group],
-    ) -> Result<TokenOverrides> {
-        let request = TriggerRequest {
-            user_attributes: event_attributes(user),
-            client_metadata,
-            scopes: Some(vec![ACCESS_SCOPE.to_string()]),
-            group_configuration: Some(crate::triggers::GroupConfiguration {
-                groups: groups.iter().map(|g| g.name.clone()).collect(),
-                roles: groups.iter().filter_map(|g| g.role_arn.clone()).collect(),
-                preferred_role: crate::group::preferred_role(groups).map(str::to_string),
-            }),
-            ..Default::default()
-        };
-        let answer = self
-            .trigger(pool, TriggerKind::PreTokenGeneration, source, &user.username, Some(client_id), request)
-            .await?;
-        Ok(answer.map(|a| a.token_overrides).unwrap_or_default())
     }
 
     /// Asks the UserMigration function about a user this pool does not know; creates the

@@ -8,112 +8,37 @@
 //!        RespondToAuthChallenge(NEW_PASSWORD) ──► CONFIRMED, tokens
 //! ```
 //!
-//! The state between two steps is a row keyed by the hash of the string the client holds
-//! (the `SECRET_BLOCK`, or the `Session`), so any instance can take the next step and every
-//! session is spent once.
+//! The state between two steps lives in a session row (see `state.rs`).
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use base64::Engine;
 
-use super::auth::{hash_refresh_token, param, AuthOutcome, Challenge};
+use super::auth::{param, AuthOutcome, Challenge};
+use super::state::{invalid_session, FirstFactor, Proof, Step};
 use super::Cognate;
 use crate::client::AppClient;
 use crate::error::{DomainError, Result};
 use crate::ids;
 use crate::password;
 use crate::pool::UserPool;
+use crate::signin::ChallengeName;
 use crate::srp::{self, Verifier};
 use crate::triggers::Metadata;
-use crate::user::{Attributes, AuthSession, User, UserStatus, UserUpdate};
+use crate::user::{Attributes, User, UserStatus, UserUpdate};
 
 /// RespondToAuthChallenge / AdminRespondToAuthChallenge input, minus the wire.
 pub struct RespondRequest {
     pub client_id: String,
     /// Set for the admin operation: the client must belong to it.
     pub pool_id: Option<String>,
-    pub challenge_name: String,
+    pub challenge_name: ChallengeName,
     pub responses: BTreeMap<String, String>,
     pub session: Option<String>,
     pub client_metadata: Metadata,
 }
 
-const PASSWORD_VERIFIER: &str = "PASSWORD_VERIFIER";
-const NEW_PASSWORD_REQUIRED: &str = "NEW_PASSWORD_REQUIRED";
-
-fn invalid_session() -> DomainError {
-    DomainError::not_authorized("Invalid session for the user.")
-}
-
-fn expired_session() -> DomainError {
-    DomainError::not_authorized("Invalid session for the user, session is expired.")
-}
-
 impl Cognate {
-    /// Stores the state of the next step and returns the string the client will present.
-    pub(crate) async fn open_session(
-        &self,
-        client: &AppClient,
-        pool: &UserPool,
-        user: Option<&User>,
-        username: &str,
-        challenge: &str,
-        state: String,
-    ) -> Result<String> {
-        let mut raw = [0u8; 96];
-        self.rng.fill(&mut raw);
-        let token = base64::engine::general_purpose::STANDARD.encode(raw);
-        let minutes = u64::from(client.settings.auth_session_validity.unwrap_or(3).clamp(3, 15));
-        let session = AuthSession {
-            id_hash: hash_refresh_token(&token),
-            pool_id: pool.id.clone(),
-            client_id: client.client_id.clone(),
-            sub: user.map(|u| u.sub.clone()),
-            username: username.to_string(),
-            challenge: challenge.to_string(),
-            // The SRP key or a custom challenge's private answer: sealed like other secrets.
-            state: self.sealer.seal(state.as_bytes()),
-            expires: self.clock.now().plus(Duration::from_secs(minutes * 60)),
-        };
-        self.store.insert_auth_session(&session).await?;
-        Ok(token)
-    }
-
-    /// Finds the session behind `token` for this client and challenge.
-    pub(crate) async fn session(&self, client: &AppClient, token: &str, challenge: &str) -> Result<AuthSession> {
-        let mut session = self.store.get_auth_session(&hash_refresh_token(token)).await?.ok_or_else(invalid_session)?;
-        if session.client_id != client.client_id || session.challenge != challenge {
-            return Err(invalid_session());
-        }
-        session.state =
-            self.sealer.open(&session.state).and_then(|b| String::from_utf8(b).ok()).ok_or_else(invalid_session)?;
-        if self.clock.now() >= session.expires {
-            self.store.delete_auth_session(&session.id_hash).await?;
-            return Err(expired_session());
-        }
-        Ok(session)
-    }
-
-    /// The session an answer names by its `Session`, after the answer's `SECRET_HASH` (over
-    /// the `USERNAME` it sends or the session's user) was checked.
-    pub(crate) async fn answered_session(
-        &self,
-        client: &AppClient,
-        token: &str,
-        challenge: &str,
-        responses: &BTreeMap<String, String>,
-    ) -> Result<AuthSession> {
-        let username = param(responses, "USERNAME")?;
-        let session = self.session(client, token, challenge).await?;
-        Self::check_secret_hash(
-            client,
-            responses.get("SECRET_HASH").map(String::as_str),
-            &[username, session.username.as_str()],
-        )?;
-        Ok(session)
-    }
-
     /// USER_SRP_AUTH / ADMIN_USER_SRP_AUTH: the server's half of SRP. An unknown user gets a
     /// decoy challenge when the client hides user existence, failing only at the claim.
     pub(crate) async fn srp_start(
@@ -160,8 +85,8 @@ impl Cognate {
             .offload(move || srp::server_challenge(&v, &client_public, &b))
             .await?
             .map_err(|_| DomainError::invalid("SRP_A must not be zero modulo N."))?;
-        let state = ids::hex(&challenge.key);
-        let block = self.open_session(&client, &pool, user.as_ref(), &user_id, PASSWORD_VERIFIER, state).await?;
+        let step = Step::PasswordVerifier { key: challenge.key.to_vec() };
+        let block = self.open_session(&client, &pool, user.as_ref(), &user_id, &step).await?;
         let parameters = BTreeMap::from([
             ("SALT".to_string(), srp::to_hex(&verifier.salt)),
             ("SRP_B".to_string(), srp::to_hex(&challenge.public)),
@@ -169,12 +94,7 @@ impl Cognate {
             ("USERNAME".to_string(), user_id.clone()),
             ("USER_ID_FOR_SRP".to_string(), user_id),
         ]);
-        Ok(AuthOutcome::Challenge(Challenge {
-            name: PASSWORD_VERIFIER.into(),
-            parameters,
-            session: Some(block),
-            ..Default::default()
-        }))
+        Ok(AuthOutcome::Challenge(Challenge::new(ChallengeName::PasswordVerifier, parameters, block)))
     }
 
     /// Opens the user's sealed SRP verifier; `None` when there is none or the key changed.
@@ -232,14 +152,13 @@ impl Cognate {
             }
             None => self.client_and_pool(&req.client_id).await?,
         };
-        match req.challenge_name.as_str() {
-            PASSWORD_VERIFIER => self.srp_verify(client, pool, &req.responses, req.client_metadata).await,
-            NEW_PASSWORD_REQUIRED => {
-                let session = req.session.as_deref().filter(|s| !s.is_empty()).ok_or_else(invalid_session)?;
+        let session = req.session.as_deref();
+        match req.challenge_name {
+            ChallengeName::PasswordVerifier => self.srp_verify(client, pool, &req.responses, req.client_metadata).await,
+            ChallengeName::NewPasswordRequired => {
                 self.new_password(client, pool, session, &req.responses, req.client_metadata).await
             }
-            "CUSTOM_CHALLENGE" => {
-                let session = req.session.as_deref().filter(|s| !s.is_empty()).ok_or_else(invalid_session)?;
+            ChallengeName::CustomChallenge => {
                 self.custom_answer(client, pool, session, &req.responses, req.client_metadata).await
             }
             other => Err(DomainError::UnsupportedOperation(format!(
@@ -262,22 +181,23 @@ impl Cognate {
         if !srp::is_timestamp(timestamp) {
             return Err(DomainError::invalid("TIMESTAMP must look like \"Tue Mar 5 09:04:03 UTC 2024\"."));
         }
-        let session =
-            self.session(&client, block, PASSWORD_VERIFIER).await.map_err(|_| DomainError::incorrect_credentials())?;
+        let open = self
+            .session(&client, block, ChallengeName::PasswordVerifier)
+            .await
+            .map_err(|_| DomainError::incorrect_credentials())?;
         Self::check_secret_hash(
             &client,
             responses.get("SECRET_HASH").map(String::as_str),
-            &[username, session.username.as_str()],
+            &[username, open.row.username.as_str()],
         )?;
         // Spent whatever the outcome: a claim cannot be tried twice against one exchange.
-        if !self.store.delete_auth_session(&session.id_hash).await? {
-            return Err(DomainError::incorrect_credentials());
-        }
+        self.spend_session(&open).await.map_err(|_| DomainError::incorrect_credentials())?;
+        let Step::PasswordVerifier { key } = open.step else { return Err(invalid_session()) };
+        let session = open.row;
         let user = match &session.sub {
             Some(sub) => self.store.get_user_by_sub(&pool.id, sub).await?,
             None => None,
         };
-        let key = hex_bytes(&session.state);
         let block_bytes = base64::engine::general_purpose::STANDARD.decode(block).unwrap_or_default();
         let suffix = srp::pool_suffix(&pool.id);
         let valid = srp::claim_matches(&key, suffix, &session.username, &block_bytes, timestamp, signature);
@@ -298,7 +218,7 @@ impl Cognate {
         }
         self.clear_failures(&pool, &user, &attempt).await?;
         drop(attempt);
-        self.finish_sign_in(client, pool, user, client_metadata, super::auth::TOKEN_SOURCE).await
+        self.first_factor_proven(client, pool, user, client_metadata, Proof::first(FirstFactor::Srp)).await
     }
 
     /// The challenge for a user holding a temporary password.
@@ -307,18 +227,18 @@ impl Cognate {
         client: &AppClient,
         pool: &UserPool,
         user: &User,
+        proof: Proof,
     ) -> Result<Challenge> {
-        let session =
-            self.open_session(client, pool, Some(user), &user.username, NEW_PASSWORD_REQUIRED, String::new()).await?;
+        let step = Step::NewPasswordRequired { proof };
+        let session = self.open_session(client, pool, Some(user), &user.username, &step).await?;
         let mut shown = user.attributes.clone();
         shown.remove("sub");
         let required = missing_required(pool, &user.attributes);
+        let parameters = BTreeMap::from([("USER_ID_FOR_SRP".to_string(), user.username.clone())]);
         Ok(Challenge {
-            name: NEW_PASSWORD_REQUIRED.into(),
-            parameters: BTreeMap::from([("USER_ID_FOR_SRP".to_string(), user.username.clone())]),
-            session: Some(session),
             user_attributes: Some(shown),
             required_attributes: Some(required.into_iter().map(|a| format!("userAttributes.{a}")).collect()),
+            ..Challenge::new(ChallengeName::NewPasswordRequired, parameters, session)
         })
     }
 
@@ -326,13 +246,14 @@ impl Cognate {
         &self,
         client: AppClient,
         pool: UserPool,
-        token: &str,
+        token: Option<&str>,
         responses: &BTreeMap<String, String>,
         client_metadata: Metadata,
     ) -> Result<AuthOutcome> {
         let new_password = param(responses, "NEW_PASSWORD")?;
-        let session = self.answered_session(&client, token, NEW_PASSWORD_REQUIRED, responses).await?;
-        let sub = session.sub.as_deref().ok_or_else(invalid_session)?;
+        let open = self.answered_session(&client, token, ChallengeName::NewPasswordRequired, responses).await?;
+        let Step::NewPasswordRequired { proof } = open.step else { return Err(invalid_session()) };
+        let sub = open.row.sub.as_deref().ok_or_else(invalid_session)?;
         let mut user = self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?;
         if user.status != UserStatus::ForceChangePassword {
             return Err(invalid_session());
@@ -349,9 +270,7 @@ impl Cognate {
             return Err(DomainError::invalid(format!("Invalid attributes given, {name} is missing")));
         }
         password::check(&pool.settings.password_policy, new_password)?;
-        if !self.store.delete_auth_session(&session.id_hash).await? {
-            return Err(invalid_session());
-        }
+        self.spend_session(&open).await?;
         if !supplied.is_empty() {
             let editor = super::profile::Editor::User;
             let metadata = client_metadata.clone();
@@ -369,7 +288,8 @@ impl Cognate {
         };
         self.store.update_user(&pool.id, &user.sub, &update, now).await.map_err(|_| invalid_session())?;
         user.status = UserStatus::Confirmed;
-        self.finish_sign_in(client, pool, user, client_metadata, "TokenGeneration_NewPasswordChallenge").await
+        let proof = Proof { new_password: true, ..proof };
+        self.second_factor(client, pool, user, client_metadata, proof).await
     }
 }
 
@@ -381,8 +301,4 @@ fn missing_required(pool: &UserPool, attributes: &Attributes) -> Vec<String> {
         .filter(|a| a.required && !attributes.contains_key(&a.name))
         .map(|a| a.name.clone())
         .collect()
-}
-
-fn hex_bytes(s: &str) -> Vec<u8> {
-    (0..s.len() / 2).filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()).collect()
 }

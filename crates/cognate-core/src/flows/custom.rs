@@ -11,73 +11,18 @@
 
 use std::collections::BTreeMap;
 
-use base64::engine::general_purpose::STANDARD_NO_PAD;
-use base64::Engine;
-
 use super::auth::{param, AuthOutcome, Challenge};
 use super::hooks::event_attributes;
+use super::state::{invalid_session, Conversation, FirstFactor, Proof, Step};
 use super::Cognate;
 use crate::client::AppClient;
 use crate::error::{DomainError, Result};
 use crate::pool::UserPool;
+use crate::signin::ChallengeName;
 use crate::triggers::{ChallengeResult, Metadata, TriggerKind, TriggerRequest};
-use crate::user::{Attributes, User, UserStatus};
+use crate::user::{Attributes, User};
 
 const CUSTOM_CHALLENGE: &str = "CUSTOM_CHALLENGE";
-
-/// What a custom-auth session carries from one round to the next.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Conversation {
-    history: Vec<ChallengeResult>,
-    private: BTreeMap<String, String>,
-    metadata: Option<String>,
-}
-
-fn b64(s: &str) -> String {
-    STANDARD_NO_PAD.encode(s)
-}
-
-fn unb64(s: &str) -> Option<String> {
-    String::from_utf8(STANDARD_NO_PAD.decode(s).ok()?).ok()
-}
-
-impl Conversation {
-    /// One line per item, fields base64-encoded: nothing a function returns can break it.
-    fn encode(&self) -> String {
-        let mut lines = Vec::new();
-        for h in &self.history {
-            let meta = h.challenge_metadata.as_deref().map(b64).unwrap_or_else(|| "-".into());
-            lines.push(format!("h {} {} {meta}", b64(&h.challenge_name), u8::from(h.challenge_result)));
-        }
-        for (k, v) in &self.private {
-            lines.push(format!("p {} {}", b64(k), b64(v)));
-        }
-        if let Some(m) = &self.metadata {
-            lines.push(format!("m {}", b64(m)));
-        }
-        lines.join("\n")
-    }
-
-    fn decode(s: &str) -> Option<Self> {
-        let mut c = Conversation::default();
-        for line in s.lines() {
-            let parts: Vec<&str> = line.split(' ').collect();
-            match parts.as_slice() {
-                ["h", name, result, meta] => c.history.push(ChallengeResult {
-                    challenge_name: unb64(name)?,
-                    challenge_result: *result == "1",
-                    challenge_metadata: if *meta == "-" { None } else { Some(unb64(meta)?) },
-                }),
-                ["p", k, v] => {
-                    c.private.insert(unb64(k)?, unb64(v)?);
-                }
-                ["m", m] => c.metadata = Some(unb64(m)?),
-                _ => return None,
-            }
-        }
-        Some(c)
-    }
-}
 
 /// Who is signing in: a real user, or a name that does not exist (hidden from the caller).
 struct Subject {
@@ -150,10 +95,8 @@ impl Cognate {
         }
         if define.issue_tokens {
             let Some(user) = subject.user else { return Err(DomainError::incorrect_credentials()) };
-            if user.status == UserStatus::Unconfirmed {
-                return Err(DomainError::UserNotConfirmed("User is not confirmed.".into()));
-            }
-            return self.finish_sign_in(client, pool, user, client_metadata, super::auth::TOKEN_SOURCE).await;
+            let proof = Proof::first(FirstFactor::Custom);
+            return self.first_factor_proven(client, pool, user, client_metadata, proof).await;
         }
         match define.challenge_name.as_deref() {
             Some(CUSTOM_CHALLENGE) => {}
@@ -187,44 +130,30 @@ impl Cognate {
             private: created.private_challenge_parameters,
             metadata: created.challenge_metadata,
         };
-        let session = self
-            .open_session(&client, &pool, subject.user.as_ref(), &subject.name, CUSTOM_CHALLENGE, next.encode())
-            .await?;
+        let step = Step::CustomChallenge(next);
+        let session = self.open_session(&client, &pool, subject.user.as_ref(), &subject.name, &step).await?;
         let mut parameters = created.public_challenge_parameters;
         parameters.insert("USERNAME".into(), subject.name);
-        Ok(AuthOutcome::Challenge(Challenge {
-            name: CUSTOM_CHALLENGE.into(),
-            parameters,
-            session: Some(session),
-            ..Default::default()
-        }))
+        Ok(AuthOutcome::Challenge(Challenge::new(ChallengeName::CustomChallenge, parameters, session)))
     }
 
     pub(crate) async fn custom_answer(
         &self,
         client: AppClient,
         pool: UserPool,
-        token: &str,
+        token: Option<&str>,
         responses: &BTreeMap<String, String>,
         client_metadata: Metadata,
     ) -> Result<AuthOutcome> {
         let answer = param(responses, "ANSWER")?;
-        let session = self.answered_session(&client, token, CUSTOM_CHALLENGE, responses).await?;
-        if !self.store.delete_auth_session(&session.id_hash).await? {
-            return Err(DomainError::not_authorized("Invalid session for the user."));
-        }
-        let conversation = Conversation::decode(&session.state)
-            .ok_or_else(|| DomainError::Internal("unreadable custom auth session".into()))?;
-        let user = match &session.sub {
-            Some(sub) => Some(
-                self.store
-                    .get_user_by_sub(&pool.id, sub)
-                    .await?
-                    .ok_or_else(|| DomainError::not_authorized("Invalid session for the user."))?,
-            ),
+        let open = self.answered_session(&client, token, ChallengeName::CustomChallenge, responses).await?;
+        self.spend_session(&open).await?;
+        let Step::CustomChallenge(conversation) = open.step else { return Err(invalid_session()) };
+        let user = match &open.row.sub {
+            Some(sub) => Some(self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?),
             None => None,
         };
-        let subject = Subject { user, name: session.username.clone() };
+        let subject = Subject { user, name: open.row.username.clone() };
         let request = TriggerRequest {
             user_attributes: subject.attributes(),
             private_challenge_parameters: Some(conversation.private.clone()),
@@ -253,33 +182,5 @@ impl Cognate {
         });
         let next = Conversation { history, ..Default::default() };
         self.custom_round(client, pool, subject, next, client_metadata).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn conversations_survive_their_encoding() {
-        let c = Conversation {
-            history: vec![
-                ChallengeResult {
-                    challenge_name: "CUSTOM_CHALLENGE".into(),
-                    challenge_result: false,
-                    challenge_metadata: None,
-                },
-                ChallengeResult {
-                    challenge_name: "CUSTOM_CHALLENGE".into(),
-                    challenge_result: true,
-                    challenge_metadata: Some("a b\nc".into()),
-                },
-            ],
-            private: BTreeMap::from([("answer".to_string(), "5 \n x".to_string())]),
-            metadata: Some("CAPTCHA-1".into()),
-        };
-        assert_eq!(Conversation::decode(&c.encode()), Some(c));
-        assert_eq!(Conversation::decode(""), Some(Conversation::default()));
-        assert_eq!(Conversation::decode("x y"), None);
     }
 }

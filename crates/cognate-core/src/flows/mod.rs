@@ -11,9 +11,12 @@ mod lockout;
 mod messages;
 mod pools;
 mod profile;
+mod proven;
 mod recovery;
+mod refresh;
 mod signout;
 mod signup;
+mod state;
 mod users;
 
 #[cfg(test)]

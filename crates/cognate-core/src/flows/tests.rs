@@ -67,7 +67,7 @@ pub(super) fn password_auth(client_id: &str, username: &str, password: &str) -> 
     AuthRequest {
         client_id: client_id.into(),
         pool_id: None,
-        flow: "USER_PASSWORD_AUTH".into(),
+        flow: crate::signin::AuthFlow::UserPasswordAuth,
         parameters: [("USERNAME".to_string(), username.to_string()), ("PASSWORD".to_string(), password.to_string())]
             .into(),
         client_metadata: None,
@@ -219,7 +219,7 @@ async fn refresh_keeps_the_session_facts() {
     let refresh = AuthRequest {
         client_id: client_id.clone(),
         pool_id: None,
-        flow: "REFRESH_TOKEN_AUTH".into(),
+        flow: crate::signin::AuthFlow::RefreshTokenAuth,
         parameters: [("REFRESH_TOKEN".to_string(), grant.refresh_token.clone().unwrap())].into(),
         client_metadata: None,
     };

@@ -31,7 +31,7 @@ async fn srp_sign_in(w: &World, pool_id: &str, client_id: &str, name: &str, pass
     let start = AuthRequest {
         client_id: client_id.into(),
         pool_id: None,
-        flow: "USER_SRP_AUTH".into(),
+        flow: crate::signin::AuthFlow::UserSrpAuth,
         parameters: BTreeMap::from([
             ("USERNAME".to_string(), name.to_string()),
             ("SRP_A".to_string(), srp::to_hex(&srp::client::public(&a))),
@@ -39,7 +39,7 @@ async fn srp_sign_in(w: &World, pool_id: &str, client_id: &str, name: &str, pass
         client_metadata: None,
     };
     let c = challenge(w.cognate.initiate_auth(start).await?);
-    assert_eq!(c.name, "PASSWORD_VERIFIER");
+    assert_eq!(c.name, crate::signin::ChallengeName::PasswordVerifier);
     let p = &c.parameters;
     let user_id = &p["USER_ID_FOR_SRP"];
     let salt = srp::from_hex(&p["SALT"]).unwrap();
@@ -52,7 +52,7 @@ async fn srp_sign_in(w: &World, pool_id: &str, client_id: &str, name: &str, pass
     let respond = RespondRequest {
         client_id: client_id.into(),
         pool_id: None,
-        challenge_name: "PASSWORD_VERIFIER".into(),
+        challenge_name: crate::signin::ChallengeName::PasswordVerifier,
         responses: BTreeMap::from([
             ("USERNAME".to_string(), user_id.clone()),
             ("PASSWORD_CLAIM_SECRET_BLOCK".to_string(), p["SECRET_BLOCK"].clone()),
@@ -155,7 +155,7 @@ fn answer_new_password(client_id: &str, c: &Challenge, name: &str, password: &st
     RespondRequest {
         client_id: client_id.into(),
         pool_id: None,
-        challenge_name: "NEW_PASSWORD_REQUIRED".into(),
+        challenge_name: crate::signin::ChallengeName::NewPasswordRequired,
         responses: BTreeMap::from([
             ("USERNAME".to_string(), name.to_string()),
             ("NEW_PASSWORD".to_string(), password.to_string()),
@@ -175,7 +175,7 @@ async fn admin_created_users_must_choose_a_password() {
     let temporary = body.rsplit(' ').next().unwrap().trim_end_matches('.').to_string();
     assert!(body.starts_with("Your username is ann and temporary password is "), "{body}");
     let c = challenge(w.cognate.initiate_auth(password_auth(&client_id, "ann", &temporary)).await.unwrap());
-    assert_eq!(c.name, "NEW_PASSWORD_REQUIRED");
+    assert_eq!(c.name, crate::signin::ChallengeName::NewPasswordRequired);
     let weak = w.cognate.respond_to_auth_challenge(answer_new_password(&client_id, &c, "ann", "weak")).await;
     assert!(matches!(weak, Err(DomainError::InvalidPassword(_))));
     let done = w.cognate.respond_to_auth_challenge(answer_new_password(&client_id, &c, "ann", "N3w-passw0rd")).await;

@@ -1,42 +1,13 @@
 //! InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge, AdminRespondToAuthChallenge.
 
 use cognate_core::flows::{AuthOutcome, AuthRequest, Challenge, RespondRequest};
+use cognate_core::signin::{AuthFlow, ChallengeName};
 use cognate_core::DomainError;
 use cognate_wire::{rules, ApiError, Input};
 use serde_json::{json, Map, Value};
 
 use super::{Ctx, OpResult};
 use crate::tokens;
-
-const FLOWS: &[&str] = &[
-    "USER_SRP_AUTH",
-    "REFRESH_TOKEN_AUTH",
-    "REFRESH_TOKEN",
-    "CUSTOM_AUTH",
-    "ADMIN_NO_SRP_AUTH",
-    "USER_PASSWORD_AUTH",
-    "ADMIN_USER_PASSWORD_AUTH",
-    "USER_AUTH",
-];
-
-const CHALLENGES: &[&str] = &[
-    "SMS_MFA",
-    "EMAIL_OTP",
-    "SOFTWARE_TOKEN_MFA",
-    "SELECT_MFA_TYPE",
-    "MFA_SETUP",
-    "PASSWORD_VERIFIER",
-    "CUSTOM_CHALLENGE",
-    "SELECT_CHALLENGE",
-    "DEVICE_SRP_AUTH",
-    "DEVICE_PASSWORD_VERIFIER",
-    "ADMIN_NO_SRP_AUTH",
-    "NEW_PASSWORD_REQUIRED",
-    "SMS_OTP",
-    "PASSWORD",
-    "WEB_AUTHN",
-    "PASSWORD_SRP",
-];
 
 fn missing(member: &str) -> ApiError {
     DomainError::invalid(format!(
@@ -48,7 +19,10 @@ fn missing(member: &str) -> ApiError {
 pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input, admin: bool) -> OpResult {
     let pool_id = if admin { Some(input.req_str("UserPoolId", &rules::POOL_ID)?) } else { None };
     let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
-    let flow = input.opt_enum("AuthFlow", FLOWS)?.ok_or_else(|| missing("authFlow"))?;
+    let flow = input
+        .opt_enum("AuthFlow", AuthFlow::NAMES)?
+        .and_then(|name| AuthFlow::parse(&name))
+        .ok_or_else(|| missing("authFlow"))?;
     let parameters = input.opt_secret_map("AuthParameters")?.unwrap_or_default();
     let client_metadata = input.opt_string_map("ClientMetadata")?;
     input.opt_str("Session", &rules::SESSION)?;
@@ -61,7 +35,10 @@ pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input, admin: bool) -> OpResul
 pub async fn respond_to_auth_challenge(ctx: &Ctx<'_>, input: &Input, admin: bool) -> OpResult {
     let pool_id = if admin { Some(input.req_str("UserPoolId", &rules::POOL_ID)?) } else { None };
     let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
-    let challenge_name = input.opt_enum("ChallengeName", CHALLENGES)?.ok_or_else(|| missing("challengeName"))?;
+    let challenge_name = input
+        .opt_enum("ChallengeName", ChallengeName::NAMES)?
+        .and_then(|name| ChallengeName::parse(&name))
+        .ok_or_else(|| missing("challengeName"))?;
     let responses = input.opt_secret_map("ChallengeResponses")?.unwrap_or_default();
     let session = input.opt_str("Session", &rules::SESSION)?;
     let client_metadata = input.opt_string_map("ClientMetadata")?;
@@ -128,7 +105,7 @@ fn challenge_json(c: Challenge) -> Value {
     if let Some(required) = c.required_attributes {
         parameters.insert("requiredAttributes".into(), json!(json!(required).to_string()));
     }
-    let mut out = json!({ "ChallengeName": c.name, "ChallengeParameters": parameters });
+    let mut out = json!({ "ChallengeName": c.name.as_str(), "ChallengeParameters": parameters });
     if let Some(session) = c.session {
         out["Session"] = json!(session);
     }

@@ -1,0 +1,281 @@
+//! The state of a sign-in between two steps: one typed [`Step`], sealed into the session row
+//! that the `Session` (or SRP's `SECRET_BLOCK`) string names, so any instance can take the next
+//! step and every session is spent once.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use base64::Engine;
+
+use super::auth::{hash_refresh_token, param};
+use super::Cognate;
+use crate::client::AppClient;
+use crate::error::{DomainError, Result};
+use crate::fields::{Reader, Writer};
+use crate::pool::UserPool;
+use crate::signin::ChallengeName;
+use crate::triggers::ChallengeResult;
+use crate::user::{AuthSession, User};
+
+/// How the user proved who they are before any second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FirstFactor {
+    Password,
+    Srp,
+    Custom,
+}
+
+impl FirstFactor {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::Srp => "srp",
+            Self::Custom => "custom",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "password" => Self::Password,
+            "srp" => Self::Srp,
+            "custom" => Self::Custom,
+            _ => return None,
+        })
+    }
+}
+
+/// What a sign-in has established so far, carried through the steps after the first factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Proof {
+    pub factor: FirstFactor,
+    /// A temporary password was replaced on the way (PreTokenGeneration's source says so).
+    pub new_password: bool,
+}
+
+impl Proof {
+    pub fn first(factor: FirstFactor) -> Self {
+        Self { factor, new_password: false }
+    }
+
+    /// PreTokenGeneration's trigger source for the tokens this sign-in ends in.
+    pub fn token_source(&self) -> &'static str {
+        if self.new_password {
+            "TokenGeneration_NewPasswordChallenge"
+        } else {
+            "TokenGeneration_Authentication"
+        }
+    }
+
+    fn write(&self, w: &mut Writer) {
+        w.str(self.factor.code()).flag(self.new_password);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Option<Self> {
+        Some(Self { factor: FirstFactor::parse(&r.str()?)?, new_password: r.flag()? })
+    }
+}
+
+/// A custom-auth conversation: the answered challenges, and the current challenge's private
+/// parameters and metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Conversation {
+    pub history: Vec<ChallengeResult>,
+    pub private: BTreeMap<String, String>,
+    pub metadata: Option<String>,
+}
+
+/// The step a session waits for, with what that step needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// SRP's PASSWORD_VERIFIER: the session key both sides derived.
+    PasswordVerifier {
+        key: Vec<u8>,
+    },
+    NewPasswordRequired {
+        proof: Proof,
+    },
+    CustomChallenge(Conversation),
+}
+
+impl Step {
+    pub fn challenge(&self) -> ChallengeName {
+        match self {
+            Self::PasswordVerifier { .. } => ChallengeName::PasswordVerifier,
+            Self::NewPasswordRequired { .. } => ChallengeName::NewPasswordRequired,
+            Self::CustomChallenge(_) => ChallengeName::CustomChallenge,
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.str(self.challenge().as_str());
+        match self {
+            Self::PasswordVerifier { key } => {
+                w.str(&crate::ids::hex(key));
+            }
+            Self::NewPasswordRequired { proof } => proof.write(&mut w),
+            Self::CustomChallenge(c) => {
+                w.num(c.history.len() as u64);
+                for h in &c.history {
+                    w.str(&h.challenge_name).flag(h.challenge_result).opt(h.challenge_metadata.as_deref());
+                }
+                w.num(c.private.len() as u64);
+                for (k, v) in &c.private {
+                    w.str(k).str(v);
+                }
+                w.opt(c.metadata.as_deref());
+            }
+        }
+        w.finish()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let mut r = Reader::new(bytes);
+        let step = match ChallengeName::parse(&r.str()?)? {
+            ChallengeName::PasswordVerifier => Self::PasswordVerifier { key: crate::ids::unhex(&r.str()?)? },
+            ChallengeName::NewPasswordRequired => Self::NewPasswordRequired { proof: Proof::read(&mut r)? },
+            ChallengeName::CustomChallenge => {
+                let mut c = Conversation::default();
+                for _ in 0..r.num()? {
+                    c.history.push(ChallengeResult {
+                        challenge_name: r.str()?,
+                        challenge_result: r.flag()?,
+                        challenge_metadata: r.opt()?,
+                    });
+                }
+                for _ in 0..r.num()? {
+                    c.private.insert(r.str()?, r.str()?);
+                }
+                c.metadata = r.opt()?;
+                Self::CustomChallenge(c)
+            }
+            _ => return None,
+        };
+        r.is_empty().then_some(step)
+    }
+}
+
+/// A session row and the step it waits for.
+pub(crate) struct Open {
+    pub row: AuthSession,
+    pub step: Step,
+}
+
+pub(crate) fn invalid_session() -> DomainError {
+    DomainError::not_authorized("Invalid session for the user.")
+}
+
+fn expired_session() -> DomainError {
+    DomainError::not_authorized("Invalid session for the user, session is expired.")
+}
+
+impl Cognate {
+    /// Stores the state of the next step and returns the string the client will present.
+    pub(crate) async fn open_session(
+        &self,
+        client: &AppClient,
+        pool: &UserPool,
+        user: Option<&User>,
+        username: &str,
+        step: &Step,
+    ) -> Result<String> {
+        let mut raw = [0u8; 96];
+        self.rng.fill(&mut raw);
+        let token = base64::engine::general_purpose::STANDARD.encode(raw);
+        let minutes = u64::from(client.settings.auth_session_validity.unwrap_or(3).clamp(3, 15));
+        let session = AuthSession {
+            id_hash: hash_refresh_token(&token),
+            pool_id: pool.id.clone(),
+            client_id: client.client_id.clone(),
+            sub: user.map(|u| u.sub.clone()),
+            username: username.to_string(),
+            challenge: step.challenge().as_str().to_string(),
+            // The SRP key or a custom challenge's private answer: sealed like other secrets.
+            state: self.sealer.seal(&step.encode()),
+            expires: self.clock.now().plus(Duration::from_secs(minutes * 60)),
+        };
+        self.store.insert_auth_session(&session).await?;
+        Ok(token)
+    }
+
+    /// Finds the session behind `token` for this client and challenge.
+    pub(crate) async fn session(&self, client: &AppClient, token: &str, challenge: ChallengeName) -> Result<Open> {
+        let row = self.store.get_auth_session(&hash_refresh_token(token)).await?.ok_or_else(invalid_session)?;
+        if row.client_id != client.client_id || row.challenge != challenge.as_str() {
+            return Err(invalid_session());
+        }
+        let step = self.sealer.open(&row.state).and_then(|b| Step::decode(&b)).ok_or_else(invalid_session)?;
+        if step.challenge() != challenge {
+            return Err(invalid_session());
+        }
+        if self.clock.now() >= row.expires {
+            self.store.delete_auth_session(&row.id_hash).await?;
+            return Err(expired_session());
+        }
+        Ok(Open { row, step })
+    }
+
+    /// The session an answer names by its `Session`, after the answer's `SECRET_HASH` (over
+    /// the `USERNAME` it sends or the session's user) was checked.
+    pub(crate) async fn answered_session(
+        &self,
+        client: &AppClient,
+        token: Option<&str>,
+        challenge: ChallengeName,
+        responses: &BTreeMap<String, String>,
+    ) -> Result<Open> {
+        let token = token.filter(|s| !s.is_empty()).ok_or_else(invalid_session)?;
+        let username = param(responses, "USERNAME")?;
+        let open = self.session(client, token, challenge).await?;
+        Self::check_secret_hash(
+            client,
+            responses.get("SECRET_HASH").map(String::as_str),
+            &[username, open.row.username.as_str()],
+        )?;
+        Ok(open)
+    }
+
+    /// Spends a session: only one caller gets `Ok`.
+    pub(crate) async fn spend_session(&self, open: &Open) -> Result<()> {
+        if self.store.delete_auth_session(&open.row.id_hash).await? {
+            Ok(())
+        } else {
+            Err(invalid_session())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_survives_its_encoding() {
+        let steps = [
+            Step::PasswordVerifier { key: vec![0, 1, 254, 255] },
+            Step::NewPasswordRequired { proof: Proof { factor: FirstFactor::Srp, new_password: false } },
+            Step::CustomChallenge(Conversation::default()),
+            Step::CustomChallenge(Conversation {
+                history: vec![
+                    ChallengeResult {
+                        challenge_name: "CUSTOM_CHALLENGE".into(),
+                        challenge_result: false,
+                        challenge_metadata: None,
+                    },
+                    ChallengeResult {
+                        challenge_name: "CUSTOM_CHALLENGE".into(),
+                        challenge_result: true,
+                        challenge_metadata: Some("a b\nc".into()),
+                    },
+                ],
+                private: BTreeMap::from([("answer".to_string(), "5 \n x".to_string())]),
+                metadata: Some("CAPTCHA-1".into()),
+            }),
+        ];
+        for step in steps {
+            assert_eq!(Step::decode(&step.encode()), Some(step));
+        }
+        assert_eq!(Step::decode(b"16:PASSWORD_VERIFIER"), None, "cut short");
+        assert_eq!(Step::decode(b"7:UNKNOWN"), None);
+    }
+}
