@@ -229,7 +229,7 @@ pub trait UserStore: Send + Sync {
     /// Applies an attribute change atomically; `Conflict{alias:..}` when a claim collides.
     /// Returns the outbox ids of the queued messages, in order.
     async fn change_attributes(&self, change: &AttributeChange) -> Result<Vec<i64>, StoreError>;
-    /// Changes password, status or enabled flag in one conditional update.
+    /// Changes password, status, enabled flag or second factors in one conditional update.
     async fn update_user(
         &self,
         pool_id: &str,
@@ -237,6 +237,9 @@ pub trait UserStore: Send + Sync {
         update: &UserUpdate,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+    /// Records that the code of 30-second `step` of the user's authenticator app was accepted,
+    /// if no code of that step or a later one was; returns whether it did. A code is used once.
+    async fn spend_totp_step(&self, pool_id: &str, sub: &str, step: u64) -> Result<bool, StoreError>;
 }
 
 /// Groups and memberships.

@@ -100,6 +100,94 @@ pub struct User {
     pub password_set: Timestamp,
     pub created: Timestamp,
     pub modified: Timestamp,
+    pub mfa: UserMfa,
+}
+
+/// A second factor a user can turn on (`UserMFASettingList` names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MfaFactor {
+    Sms,
+    SoftwareToken,
+    Email,
+}
+
+impl MfaFactor {
+    pub const ALL: [MfaFactor; 3] = [Self::Sms, Self::SoftwareToken, Self::Email];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sms => "SMS_MFA",
+            Self::SoftwareToken => "SOFTWARE_TOKEN_MFA",
+            Self::Email => "EMAIL_OTP",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+/// The factors a user turned on and the one they prefer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MfaChoice {
+    /// In [`MfaFactor`] order, each once.
+    pub enabled: Vec<MfaFactor>,
+    pub preferred: Option<MfaFactor>,
+}
+
+impl MfaChoice {
+    pub fn is_enabled(&self, factor: MfaFactor) -> bool {
+        self.enabled.contains(&factor)
+    }
+
+    /// Stored as `SMS_MFA,*SOFTWARE_TOKEN_MFA`: the starred factor is the preferred one.
+    pub fn encode(&self) -> String {
+        let names: Vec<String> = self
+            .enabled
+            .iter()
+            .map(|f| if self.preferred == Some(*f) { format!("*{}", f.as_str()) } else { f.as_str().to_string() })
+            .collect();
+        names.join(",")
+    }
+
+    pub fn decode(s: &str) -> Self {
+        let mut choice = MfaChoice::default();
+        for name in s.split(',').filter(|n| !n.is_empty()) {
+            let (preferred, name) = match name.strip_prefix('*') {
+                Some(rest) => (true, rest),
+                None => (false, name),
+            };
+            if let Some(factor) = MfaFactor::parse(name) {
+                choice.enabled.push(factor);
+                if preferred {
+                    choice.preferred = Some(factor);
+                }
+            }
+        }
+        choice.enabled.sort();
+        choice.enabled.dedup();
+        choice
+    }
+}
+
+/// A verified authenticator app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpToken {
+    /// The shared secret, sealed by [`crate::ports::Sealer`].
+    pub secret: String,
+    /// `FriendlyDeviceName` from VerifySoftwareToken.
+    pub name: Option<String>,
+    /// The last 30-second step whose code was accepted: a code is accepted once.
+    pub last_step: u64,
+}
+
+/// A user's second factors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserMfa {
+    pub choice: MfaChoice,
+    pub totp: Option<TotpToken>,
+    /// A secret from AssociateSoftwareToken waiting for its first code (sealed).
+    pub totp_pending: Option<String>,
 }
 
 impl User {
@@ -253,6 +341,9 @@ pub struct UserUpdate {
     pub enabled: Option<bool>,
     /// Applied only while the user is in this status; `Conflict{status}` otherwise.
     pub expected_status: Option<UserStatus>,
+    pub mfa_choice: Option<MfaChoice>,
+    pub totp: Option<Option<TotpToken>>,
+    pub totp_pending: Option<Option<String>>,
 }
 
 /// The server side of a multi-step sign-in, between a challenge and its answer. Stored by
@@ -281,7 +372,16 @@ pub struct SignInFailures {
 
 #[cfg(test)]
 mod tests {
-    use super::SealedText;
+    use super::{MfaChoice, MfaFactor, SealedText};
+
+    #[test]
+    fn mfa_choices_round_trip() {
+        let choice = MfaChoice { enabled: vec![MfaFactor::Sms, MfaFactor::Email], preferred: Some(MfaFactor::Email) };
+        assert_eq!(choice.encode(), "SMS_MFA,*EMAIL_OTP");
+        assert_eq!(MfaChoice::decode(&choice.encode()), choice);
+        assert_eq!(MfaChoice::decode(""), MfaChoice::default());
+        assert_eq!(MfaChoice::decode("EMAIL_OTP,SMS_MFA,X,SMS_MFA").enabled, vec![MfaFactor::Sms, MfaFactor::Email]);
+    }
 
     #[test]
     fn sealed_text_round_trips_whatever_it_holds() {

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0004_name_attempts.sql"),
     include_str!("../migrations/sqlite/0005_outbox_code.sql"),
     include_str!("../migrations/sqlite/0006_scale_out.sql"),
+    include_str!("../migrations/sqlite/0007_mfa.sql"),
 ];
 
 /// The schema version this build writes (one per migration).

@@ -78,7 +78,7 @@ mod pg;
 
 fn bulk_users(pool_id: &str) -> Vec<cognate_core::user::NewUser> {
     use cognate_core::ids::Timestamp;
-    use cognate_core::user::{Attributes, NewUser, User, UserStatus};
+    use cognate_core::user::{Attributes, NewUser, User, UserMfa, UserStatus};
     (0..3)
         .map(|i| {
             let mut attributes = Attributes::new();
@@ -97,6 +97,7 @@ fn bulk_users(pool_id: &str) -> Vec<cognate_core::user::NewUser> {
                     password_set: Timestamp(7),
                     created: Timestamp(5),
                     modified: Timestamp(6),
+                    mfa: UserMfa::default(),
                 },
                 username_key: format!("bulk,{i}"),
                 aliases: Vec::new(),

@@ -95,6 +95,7 @@ impl Cognate {
             password_set: now,
             created: now,
             modified: now,
+            mfa: Default::default(),
         };
         let message = match req.message_action {
             Some(MessageAction::Suppress) => None,

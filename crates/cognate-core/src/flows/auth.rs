@@ -296,6 +296,7 @@ impl Cognate {
             password_set: now,
             created: now,
             modified: now,
+            mfa: Default::default(),
         };
         let new_user = NewUser { username_key: settings.username_key(&username), aliases, user: user.clone() };
         match self.store.create_user(&new_user, None, None).await {

@@ -204,6 +204,7 @@ impl Cognate {
             password_set: now,
             created: now,
             modified: now,
+            mfa: Default::default(),
         };
         let target = if status == UserStatus::Confirmed { None } else { code_target(&pool, &user.attributes) };
         let issued = target.as_ref().map(|(kind, ..)| {

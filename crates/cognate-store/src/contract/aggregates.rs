@@ -247,3 +247,44 @@ pub(super) async fn races(store: &dyn Store) {
     store.clear_signin_failures("us-east-1_X", &owner.sub).await.unwrap();
     assert!(!store.hold_signin("us-east-1_X", &owner.sub, Timestamp(7), hold).await.unwrap(), "nothing to hold");
 }
+
+/// Second factors: the user's choice, the authenticator app and its pending successor are
+/// columns of their own, and a code's 30-second step is accepted once, by one caller.
+pub(super) async fn second_factors(store: &dyn Store) {
+    store.insert_pool(&pool("us-east-1_M")).await.unwrap();
+    store.create_user(&user("us-east-1_M", "s-mfa", "mfa", "m@example.com"), None, None).await.unwrap();
+    let fresh = store.get_user_by_sub("us-east-1_M", "s-mfa").await.unwrap().unwrap();
+    assert_eq!(fresh.mfa, UserMfa::default());
+    assert!(!store.spend_totp_step("us-east-1_M", "s-mfa", 5).await.unwrap(), "no app, nothing to spend");
+
+    let pending = UserUpdate { totp_pending: Some(Some("sealed-new".into())), ..Default::default() };
+    store.update_user("us-east-1_M", "s-mfa", &pending, Timestamp(20)).await.unwrap();
+    let token = TotpToken { secret: "sealed-1".into(), name: Some("phone".into()), last_step: 7 };
+    let verified = UserUpdate {
+        totp: Some(Some(token.clone())),
+        totp_pending: Some(None),
+        mfa_choice: Some(MfaChoice { enabled: vec![MfaFactor::SoftwareToken], preferred: None }),
+        ..Default::default()
+    };
+    store.update_user("us-east-1_M", "s-mfa", &verified, Timestamp(21)).await.unwrap();
+    let choice = MfaChoice { enabled: vec![MfaFactor::Sms, MfaFactor::SoftwareToken], preferred: Some(MfaFactor::Sms) };
+    let prefer = UserUpdate { mfa_choice: Some(choice.clone()), ..Default::default() };
+    store.update_user("us-east-1_M", "s-mfa", &prefer, Timestamp(22)).await.unwrap();
+    let user = store.get_user_by_sub("us-east-1_M", "s-mfa").await.unwrap().unwrap();
+    assert_eq!(user.mfa, UserMfa { choice: choice.clone(), totp: Some(token), totp_pending: None });
+    assert_eq!(user.modified, Timestamp(22));
+
+    let spends = (0..6).map(|_| store.spend_totp_step("us-east-1_M", "s-mfa", 9));
+    let spent = futures_util::future::join_all(spends).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+    assert_eq!(spent, 1, "one step, one caller");
+    assert!(!store.spend_totp_step("us-east-1_M", "s-mfa", 8).await.unwrap(), "an earlier step is spent too");
+    assert!(store.spend_totp_step("us-east-1_M", "s-mfa", 10).await.unwrap());
+    let user = store.get_user_by_sub("us-east-1_M", "s-mfa").await.unwrap().unwrap();
+    assert_eq!(user.mfa.totp.map(|t| t.last_step), Some(10));
+    assert_eq!(user.modified, Timestamp(22), "spending a step is not a change of the user");
+
+    let removed = UserUpdate { totp: Some(None), mfa_choice: Some(MfaChoice::default()), ..Default::default() };
+    store.update_user("us-east-1_M", "s-mfa", &removed, Timestamp(23)).await.unwrap();
+    let user = store.get_user_by_sub("us-east-1_M", "s-mfa").await.unwrap().unwrap();
+    assert_eq!(user.mfa, UserMfa::default());
+}

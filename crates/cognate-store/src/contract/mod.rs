@@ -13,7 +13,7 @@ use cognate_core::ports::Store;
 use cognate_core::user::*;
 
 /// Everything the contract asks of a store, on a store of its own (it creates the pools
-/// `us-east-1_A`, `_B`, `_P1`, `_P2`, `_G`, `_C`, `_R` and `_X`).
+/// `us-east-1_A`, `_B`, `_P1`, `_P2`, `_G`, `_C`, `_R`, `_X` and `_M`).
 pub async fn run(store: &dyn Store) {
     story::story(store).await;
     aggregates::pools_and_clients(store).await;
@@ -21,6 +21,7 @@ pub async fn run(store: &dyn Store) {
     aggregates::attribute_changes(store).await;
     aggregates::rotation(store).await;
     aggregates::races(store).await;
+    aggregates::second_factors(store).await;
 }
 
 /// The suite's source, for the check that it calls every storage method.
@@ -53,6 +54,7 @@ fn user(pool_id: &str, sub: &str, username: &str, email: &str) -> NewUser {
             password_set: Timestamp(1),
             created: Timestamp(1),
             modified: Timestamp(1),
+            mfa: UserMfa::default(),
         },
         username_key: username.to_lowercase(),
         aliases: Vec::new(),

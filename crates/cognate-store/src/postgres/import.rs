@@ -3,7 +3,7 @@
 
 use deadpool_postgres::Transaction;
 
-use super::users::{insert_user, USER_COLUMNS};
+use super::users::{insert_user, BASE_COLUMNS};
 use super::*;
 
 impl PgStore {
@@ -38,7 +38,7 @@ impl PgStore {
     }
 }
 
-/// Users (without aliases) as `COPY … (FORMAT csv)` rows, in `USER_COLUMNS` order plus the key.
+/// Users (without aliases) as `COPY … (FORMAT csv)` rows, in `BASE_COLUMNS` order plus the key.
 fn copy_rows(rows: &[(NewUser, String)]) -> String {
     // Quoted, quotes doubled; an unquoted empty field is NULL.
     fn quoted(out: &mut String, value: &str) {
@@ -76,7 +76,7 @@ fn copy_rows(rows: &[(NewUser, String)]) -> String {
 /// Writes `copy_rows` output into `users` (inside the caller's transaction).
 async fn copy_users(tx: &Transaction<'_>, csv: &str) -> Result<(), Fail> {
     use futures_util::SinkExt;
-    let sink = tx.copy_in(&format!("COPY users ({USER_COLUMNS}, username_key) FROM STDIN (FORMAT csv)")).await?;
+    let sink = tx.copy_in(&format!("COPY users ({BASE_COLUMNS}, username_key) FROM STDIN (FORMAT csv)")).await?;
     let mut sink = std::pin::pin!(sink);
     sink.send(bytes::Bytes::copy_from_slice(csv.as_bytes())).await?;
     sink.finish().await?;

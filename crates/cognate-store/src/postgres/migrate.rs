@@ -8,7 +8,8 @@ use deadpool_postgres::Object;
 
 use super::map_err;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../../migrations/postgres/0001_init.sql"), include_str!("../../migrations/postgres/0002_mfa.sql")];
 
 /// The schema version this build writes (one per migration).
 pub const POSTGRES_VERSION: usize = MIGRATIONS.len();

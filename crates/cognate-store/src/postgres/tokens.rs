@@ -2,7 +2,7 @@
 
 use deadpool_postgres::Transaction;
 
-use super::users::{user_row, USER_COLUMNS};
+use super::users::{user_row, USER_COLUMNS, USER_COLUMN_COUNT};
 use super::*;
 
 #[async_trait]
@@ -99,7 +99,7 @@ impl TokenStore for PgStore {
                 ))
                 .await?;
             match c.query_opt(&s, &[&pool_id, &sub, &origin_jti]).await? {
-                Some(r) => Ok(Some((user_row(&r)?, r.get::<_, bool>(11)))),
+                Some(r) => Ok(Some((user_row(&r)?, r.get::<_, bool>(USER_COLUMN_COUNT)))),
                 None => Ok(None),
             }
         })

@@ -218,6 +218,10 @@ impl UserStore for PgStore {
         let u = update;
         let verifier = u.srp_verifier.clone().flatten();
         let (status, expected) = (u.status.map(UserStatus::as_str), u.expected_status.map(UserStatus::as_str));
+        let choice = u.mfa_choice.as_ref().map(MfaChoice::encode);
+        let totp = u.totp.clone().flatten();
+        let totp = totp.as_ref();
+        let pending = u.totp_pending.clone().flatten();
         retrying!(self, |c| {
             // One statement: unchanged columns keep their value, so concurrent updates of
             // different columns do not undo each other.
@@ -229,7 +233,14 @@ impl UserStore for PgStore {
                        password_set = CASE WHEN $3 THEN $10 ELSE password_set END,
                        status = COALESCE($7, status),
                        enabled = COALESCE($8, enabled),
-                       modified = CASE WHEN $3 OR $7::text IS NOT NULL OR $8::boolean IS NOT NULL THEN $10 ELSE modified END
+                       mfa_choice = COALESCE($11, mfa_choice),
+                       totp_secret = CASE WHEN $12 THEN $13 ELSE totp_secret END,
+                       totp_name = CASE WHEN $12 THEN $14 ELSE totp_name END,
+                       totp_last_step = CASE WHEN $12 THEN $15 ELSE totp_last_step END,
+                       totp_pending = CASE WHEN $16 THEN $17 ELSE totp_pending END,
+                       modified = CASE WHEN $3 OR $7::text IS NOT NULL OR $8::boolean IS NOT NULL
+                                       OR $11::text IS NOT NULL OR $12 OR $16
+                                  THEN $10 ELSE modified END
                      WHERE pool_id = $1 AND sub = $2 AND ($9::text IS NULL OR status = $9)",
                 )
                 .await?;
@@ -247,6 +258,13 @@ impl UserStore for PgStore {
                         &u.enabled,
                         &expected,
                         &now.0,
+                        &choice,
+                        &u.totp.is_some(),
+                        &totp.map(|t| &t.secret),
+                        &totp.and_then(|t| t.name.as_ref()),
+                        &totp.map_or(0, |t| t.last_step as i64),
+                        &u.totp_pending.is_some(),
+                        &pending,
                     ],
                 )
                 .await?;
@@ -261,6 +279,19 @@ impl UserStore for PgStore {
                 .into());
             }
             Ok(())
+        })
+    }
+    async fn spend_totp_step(&self, pool_id: &str, sub: &str, step: u64) -> Result<bool, StoreError> {
+        let step = step as i64;
+        retrying!(self, |c| {
+            let n = c
+                .execute(
+                    "UPDATE users SET totp_last_step = $3
+                     WHERE pool_id = $1 AND sub = $2 AND totp_secret IS NOT NULL AND totp_last_step < $3",
+                    &[&pool_id, &sub, &step],
+                )
+                .await?;
+            Ok(n == 1)
         })
     }
 }
@@ -280,8 +311,16 @@ impl Params {
     }
 }
 
-pub(super) const USER_COLUMNS: &str =
+/// The columns every user has from the start; bulk import writes only these (a new user has
+/// no second factor yet).
+pub(super) const BASE_COLUMNS: &str =
     "pool_id, sub, username, status, enabled, attributes, password_hash, created, modified, srp_verifier, password_set";
+
+pub(super) const USER_COLUMNS: &str = "pool_id, sub, username, status, enabled, attributes, password_hash, created, \
+     modified, srp_verifier, password_set, mfa_choice, totp_secret, totp_name, totp_last_step, totp_pending";
+
+/// How many columns [`USER_COLUMNS`] names: a query may select more after them.
+pub(super) const USER_COLUMN_COUNT: usize = 16;
 
 /// `columns` with each one qualified by the table alias `t`.
 pub(super) fn prefixed(t: &str, columns: &str) -> String {
@@ -302,6 +341,15 @@ pub(super) fn user_row(r: &Row) -> Result<User, StoreError> {
         modified: Timestamp(r.get(8)),
         srp_verifier: r.get(9),
         password_set: Timestamp(r.get(10)),
+        mfa: UserMfa {
+            choice: MfaChoice::decode(r.get(11)),
+            totp: r.get::<_, Option<String>>(12).map(|secret| TotpToken {
+                secret,
+                name: r.get(13),
+                last_step: r.get::<_, i64>(14) as u64,
+            }),
+            totp_pending: r.get(15),
+        },
     })
 }
 
@@ -375,9 +423,13 @@ pub(super) async fn insert_user(tx: &Transaction<'_>, new: &NewUser, attributes:
     let u = &new.user;
     let s = tx
         .prepare_cached(&format!(
-            "INSERT INTO users ({USER_COLUMNS}, username_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            "INSERT INTO users ({USER_COLUMNS}, username_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
         ))
         .await?;
+    let totp = u.mfa.totp.as_ref();
+    let (secret, name, last_step) =
+        (totp.map(|t| &t.secret), totp.and_then(|t| t.name.as_ref()), totp.map_or(0, |t| t.last_step as i64));
     tx.execute(
         &s,
         &[
@@ -392,6 +444,11 @@ pub(super) async fn insert_user(tx: &Transaction<'_>, new: &NewUser, attributes:
             &u.modified.0,
             &u.srp_verifier,
             &u.password_set.0,
+            &u.mfa.choice.encode(),
+            &secret,
+            &name,
+            &last_step,
+            &u.mfa.totp_pending,
             &new.username_key,
         ],
     )
@@ -400,4 +457,12 @@ pub(super) async fn insert_user(tx: &Transaction<'_>, new: &NewUser, attributes:
         claim_alias(tx, &u.pool_id, &u.sub, alias, u.created).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_column_count_matches_the_columns() {
+        assert_eq!(super::USER_COLUMNS.split(", ").count(), super::USER_COLUMN_COUNT);
+    }
 }

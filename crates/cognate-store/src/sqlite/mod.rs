@@ -18,8 +18,8 @@ use cognate_core::ports::{
     PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
 };
 use cognate_core::user::{
-    AliasClaim, AliasKind, Attributes, AuthSession, Medium, NewUser, OutboxMessage, RefreshToken, SignInFailures,
-    StoredCode, User, UserStatus, UserUpdate,
+    AliasClaim, AliasKind, Attributes, AuthSession, Medium, MfaChoice, NewUser, OutboxMessage, RefreshToken,
+    SignInFailures, StoredCode, TotpToken, User, UserMfa, UserStatus, UserUpdate,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 

@@ -1,6 +1,6 @@
 //! Refresh tokens, revocation and the pools' signing keys.
 
-use super::users::{user_row, USER_COLUMNS};
+use super::users::{user_row, USER_COLUMNS, USER_COLUMN_COUNT};
 use super::*;
 
 #[async_trait]
@@ -96,7 +96,8 @@ impl TokenStore for SqliteStore {
                  FROM users WHERE pool_id = ?1 AND sub = ?2"
             ))
             .and_then(|mut s| {
-                s.query_row(params![pool, sub, origin], |r| Ok((user_row(r)?, r.get::<_, bool>(11)?))).optional()
+                s.query_row(params![pool, sub, origin], |r| Ok((user_row(r)?, r.get::<_, bool>(USER_COLUMN_COUNT)?)))
+                    .optional()
             })
             .map_err(map_err)
         })

@@ -247,6 +247,8 @@ impl UserStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let (pool, sub, u) = (pool_id.to_string(), sub.to_string(), update.clone());
         self.write(move |c| {
+            let totp = u.totp.clone().flatten();
+            let totp = totp.as_ref();
             // One statement: unchanged columns keep their value, so concurrent updates of
             // different columns do not undo each other.
             let n = c
@@ -257,7 +259,13 @@ impl UserStore for SqliteStore {
                        password_set = CASE WHEN ?3 THEN ?10 ELSE password_set END,
                        status = COALESCE(?7, status),
                        enabled = COALESCE(?8, enabled),
-                       modified = CASE WHEN ?3 OR ?7 IS NOT NULL OR ?8 IS NOT NULL THEN ?10 ELSE modified END
+                       mfa_choice = COALESCE(?11, mfa_choice),
+                       totp_secret = CASE WHEN ?12 THEN ?13 ELSE totp_secret END,
+                       totp_name = CASE WHEN ?12 THEN ?14 ELSE totp_name END,
+                       totp_last_step = CASE WHEN ?12 THEN ?15 ELSE totp_last_step END,
+                       totp_pending = CASE WHEN ?16 THEN ?17 ELSE totp_pending END,
+                       modified = CASE WHEN ?3 OR ?7 IS NOT NULL OR ?8 IS NOT NULL OR ?11 IS NOT NULL OR ?12 OR ?16
+                                  THEN ?10 ELSE modified END
                      WHERE pool_id = ?1 AND sub = ?2 AND (?9 IS NULL OR status = ?9)",
                     params![
                         pool,
@@ -269,7 +277,14 @@ impl UserStore for SqliteStore {
                         u.status.map(UserStatus::as_str),
                         u.enabled,
                         u.expected_status.map(UserStatus::as_str),
-                        now.0
+                        now.0,
+                        u.mfa_choice.as_ref().map(MfaChoice::encode),
+                        u.totp.is_some(),
+                        totp.map(|t| t.secret.clone()),
+                        totp.and_then(|t| t.name.clone()),
+                        totp.map_or(0, |t| t.last_step as i64),
+                        u.totp_pending.is_some(),
+                        u.totp_pending.clone().flatten(),
                     ],
                 )
                 .map_err(map_err)?;
@@ -285,10 +300,27 @@ impl UserStore for SqliteStore {
         })
         .await
     }
+    async fn spend_totp_step(&self, pool_id: &str, sub: &str, step: u64) -> Result<bool, StoreError> {
+        let (pool, sub) = (pool_id.to_string(), sub.to_string());
+        self.write(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE users SET totp_last_step = ?3
+                     WHERE pool_id = ?1 AND sub = ?2 AND totp_secret IS NOT NULL AND totp_last_step < ?3",
+                    params![pool, sub, step as i64],
+                )
+                .map_err(map_err)?;
+            Ok(n == 1)
+        })
+        .await
+    }
 }
 
-pub(super) const USER_COLUMNS: &str =
-    "pool_id, sub, username, status, enabled, attributes, password_hash, created, modified, srp_verifier, password_set";
+pub(super) const USER_COLUMNS: &str = "pool_id, sub, username, status, enabled, attributes, password_hash, created, \
+     modified, srp_verifier, password_set, mfa_choice, totp_secret, totp_name, totp_last_step, totp_pending";
+
+/// How many columns [`USER_COLUMNS`] names: a query may select more after them.
+pub(super) const USER_COLUMN_COUNT: usize = 16;
 
 pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     let status: String = r.get(3)?;
@@ -305,6 +337,15 @@ pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         modified: Timestamp(r.get(8)?),
         srp_verifier: r.get(9)?,
         password_set: Timestamp(r.get(10)?),
+        mfa: UserMfa {
+            choice: MfaChoice::decode(&r.get::<_, String>(11)?),
+            totp: r.get::<_, Option<String>>(12)?.map(|secret| TotpToken {
+                secret,
+                name: r.get(13).unwrap_or_default(),
+                last_step: r.get::<_, i64>(14).map(|s| s as u64).unwrap_or(0),
+            }),
+            totp_pending: r.get(15)?,
+        },
     })
 }
 
@@ -366,8 +407,10 @@ pub(super) fn claim_alias(
 pub(super) fn insert_user(tx: &Connection, new: &NewUser, attributes: &str) -> Result<(), StoreError> {
     let u = &new.user;
     let sql = format!(
-        "INSERT INTO users ({USER_COLUMNS}, username_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        "INSERT INTO users ({USER_COLUMNS}, username_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
     );
+    let totp = u.mfa.totp.as_ref();
     tx.prepare_cached(&sql)
         .and_then(|mut insert| {
             insert.execute(params![
@@ -382,6 +425,11 @@ pub(super) fn insert_user(tx: &Connection, new: &NewUser, attributes: &str) -> R
                 u.modified.0,
                 u.srp_verifier,
                 u.password_set.0,
+                u.mfa.choice.encode(),
+                totp.map(|t| &t.secret),
+                totp.and_then(|t| t.name.as_ref()),
+                totp.map_or(0, |t| t.last_step as i64),
+                u.mfa.totp_pending,
                 new.username_key
             ])
         })
@@ -390,4 +438,12 @@ pub(super) fn insert_user(tx: &Connection, new: &NewUser, attributes: &str) -> R
         claim_alias(tx, &u.pool_id, &u.sub, alias, u.created)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_column_count_matches_the_columns() {
+        assert_eq!(super::USER_COLUMNS.split(", ").count(), super::USER_COLUMN_COUNT);
+    }
 }

@@ -133,10 +133,31 @@ impl UserStore for MemStore {
         if let Some(e) = u.enabled {
             user.enabled = e;
         }
-        if u.password_hash.is_some() || u.status.is_some() || u.enabled.is_some() {
+        if let Some(choice) = &u.mfa_choice {
+            user.mfa.choice = choice.clone();
+        }
+        if let Some(totp) = &u.totp {
+            user.mfa.totp = totp.clone();
+        }
+        if let Some(pending) = &u.totp_pending {
+            user.mfa.totp_pending = pending.clone();
+        }
+        let mfa = u.mfa_choice.is_some() || u.totp.is_some() || u.totp_pending.is_some();
+        if u.password_hash.is_some() || u.status.is_some() || u.enabled.is_some() || mfa {
             user.modified = now;
         }
         Ok(())
+    }
+    async fn spend_totp_step(&self, pool_id: &str, sub: &str, step: u64) -> Result<bool, StoreError> {
+        let mut m = self.inner.lock().unwrap();
+        let Some((user, _)) = m.users.get_mut(&(pool_id.to_string(), sub.to_string())) else { return Ok(false) };
+        match &mut user.mfa.totp {
+            Some(totp) if totp.last_step < step => {
+                totp.last_step = step;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
     async fn change_attributes(&self, ch: &AttributeChange) -> Result<Vec<i64>, StoreError> {
         let mut m = self.inner.lock().unwrap();
