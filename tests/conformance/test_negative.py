@@ -144,6 +144,9 @@ def base_requests(fx: Any) -> dict[str, dict]:
         "AccountRecoverySetting": {"RecoveryMechanisms": [{"Priority": 1,
                                                            "Name": "verified_email"}]},
     }
+    off = {"Enabled": False, "PreferredMfa": False}
+    mfa_settings = {"SMSMfaSettings": off, "SoftwareTokenMfaSettings": off, "EmailMfaSettings": off,
+                    "WebAuthnMfaSettings": {"Enabled": False}}
     client_settings = {
         "RefreshTokenValidity": 30, "AccessTokenValidity": 60, "IdTokenValidity": 60,
         "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes",
@@ -296,6 +299,27 @@ def base_requests(fx: Any) -> dict[str, dict]:
                                  "ClientName": fx.client_to_update_name, **client_settings},
         "VerifyUserAttribute": {"AccessToken": fx.token_verify, "AttributeName": "email",
                                 "Code": "000000"},
+        # The fixture pool has MFA off: the software-token calls answer
+        # SoftwareTokenMFANotFoundException, which the model documents.
+        "AssociateSoftwareToken": {"AccessToken": fx.access_token},
+        "VerifySoftwareToken": {"AccessToken": fx.access_token, "UserCode": "123456",
+                                "FriendlyDeviceName": "negative-tests"},
+        "SetUserMFAPreference": {"AccessToken": fx.token_mfa_preference, **mfa_settings},
+        "AdminSetUserMFAPreference": {"UserPoolId": P, "Username": fx.user_admin_mfa, **mfa_settings},
+        "AdminDeleteSoftwareToken": {"UserPoolId": P, "Username": fx.user_admin_mfa},
+        "GetUserPoolMfaConfig": {"UserPoolId": P},
+        "SetUserPoolMfaConfig": {
+            "UserPoolId": fx.pool_mfa, "MfaConfiguration": "OPTIONAL",
+            "SoftwareTokenMfaConfiguration": {"Enabled": True},
+            "SmsMfaConfiguration": {
+                "SmsAuthenticationMessage": message,
+                "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms",
+                                     "ExternalId": "negative-tests", "SnsRegion": "us-east-1"},
+            },
+            "EmailMfaConfiguration": {"Message": message, "Subject": "Your code"},
+            "WebAuthnConfiguration": {"RelyingPartyId": "auth.example.com", "UserVerification": "preferred",
+                                      "FactorConfiguration": "SINGLE_FACTOR"},
+        },
     }
 
 
@@ -573,6 +597,8 @@ def _setup(server: CognateServer) -> Env:
     fx.refresh_token_revoke = token_of("revoke")[1]
     fx.token_update_attrs = token_of("update")[0]
     fx.token_verify = token_of("verify", verified=False)[0]
+    fx.token_mfa_preference = token_of("mfapref")[0]
+    fx.user_admin_mfa = admin_user("adm-mfa")
     idp.get_user_attribute_verification_code(AccessToken=fx.token_verify, AttributeName="email")
 
     fx.user_admin_challenge = admin_user("adm-challenge", permanent=False)
@@ -592,6 +618,7 @@ def _setup(server: CognateServer) -> Env:
     fx.pool_to_delete = make_pool(idp)["Id"]
     fx.pool_to_update = make_pool(idp)["Id"]
     fx.pool_to_update_name = unique_name("pool-upd")
+    fx.pool_mfa = make_pool(idp)["Id"]
 
     # Names the base requests create (unused until then).
     fx.new_admin_username = unique_name("created")
@@ -604,7 +631,7 @@ def _setup(server: CognateServer) -> Env:
 
     env = Env(server=server, fx=fx, bases=base_requests(fx))
     env.tracked_tokens = signed_in
-    env.tracked_pools = [P, fx.pool_to_delete, fx.pool_to_update]
+    env.tracked_pools = [P, fx.pool_to_delete, fx.pool_to_update, fx.pool_mfa]
     return env
 
 

@@ -305,18 +305,25 @@ def test_unknown_auto_verified_attribute_is_invalid_parameter(idp):
         idp.create_user_pool(PoolName=unique_name("pool"), AutoVerifiedAttributes=["nickname"])
 
 
-@pytest.mark.parametrize("members", [
-    pytest.param({"MfaConfiguration": "ON"}, id="mfa-on"),
-    pytest.param({"MfaConfiguration": "OPTIONAL"}, id="mfa-optional"),
-    pytest.param({"DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True}}, id="new-device"),
+MFA_WITHOUT_FACTOR = "SMS configuration and Auto verification for phone_number are required when MFA is required/optional"
+
+
+@pytest.mark.parametrize("members, message", [
+    # Cognito's own rule: MFA on needs a factor, and CreateUserPool can only give it SMS.
+    pytest.param({"MfaConfiguration": "ON"}, MFA_WITHOUT_FACTOR, id="mfa-on"),
+    pytest.param({"MfaConfiguration": "OPTIONAL"}, MFA_WITHOUT_FACTOR, id="mfa-optional"),
+    # cognate's: a device challenge it cannot make yet is refused, not ignored.
+    pytest.param({"DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True}}, "not supported by cognate yet",
+                 id="new-device"),
 ])
-def test_sign_in_settings_cognate_cannot_honour_are_refused_not_stored(idp, members):
-    """A pool that asks for MFA or device challenges would otherwise hand out tokens without
-    them; until cognate has them, the request is refused and nothing changes."""
+def test_sign_in_settings_that_cannot_be_honoured_are_refused_not_stored(idp, members, message):
+    """A pool that asks for MFA without a factor, or for device challenges cognate cannot make
+    yet, would otherwise hand out tokens without them: the request is refused and nothing
+    changes."""
     name = unique_name("pool")
     with pytest.raises(idp.exceptions.InvalidParameterException) as refused:
         idp.create_user_pool(PoolName=name, **members)
-    assert "not supported by cognate yet" in error_message(refused.value)
+    assert message in error_message(refused.value)
     assert name not in [p["Name"] for p in idp.list_user_pools(MaxResults=60)["UserPools"]]
     pool = make_pool(idp)
     with pytest.raises(idp.exceptions.InvalidParameterException):

@@ -52,6 +52,10 @@ pub enum DomainError {
     UnexpectedLambda(String),
     #[error("{0}")]
     InvalidLambdaResponse(String),
+    #[error("{0}")]
+    SoftwareTokenMfaNotFound(String),
+    #[error("{0}")]
+    EnableSoftwareTokenMfa(String),
     /// Something broke inside cognate (storage unavailable, a bug). The message is for the log;
     /// callers only see a generic text.
     #[error("internal error: {0}")]

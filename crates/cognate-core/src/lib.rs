@@ -23,6 +23,7 @@ pub mod ports;
 pub mod secret_hash;
 pub mod signin;
 pub mod srp;
+pub mod totp;
 pub mod triggers;
 pub mod user;
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::Timestamp;
-use crate::user::AliasKind;
+use crate::user::{AliasKind, MfaFactor};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserPool {
@@ -17,7 +17,7 @@ pub struct UserPool {
     pub settings: PoolSettings,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PoolSettings {
     pub password_policy: PasswordPolicy,
@@ -40,31 +40,10 @@ pub struct PoolSettings {
     /// email / phone number replaces the old one only once its code is entered.
     pub verify_before_update: Vec<AliasKind>,
     pub deletion_protection: bool,
-    pub mfa_configuration: String,
+    pub mfa: MfaConfig,
     /// Members of the pool's configuration that cognate stores and echoes but does not act
     /// on yet, as the wire layer encoded them. The domain never looks inside.
     pub passthrough: String,
-}
-
-impl Default for PoolSettings {
-    fn default() -> Self {
-        Self {
-            password_policy: PasswordPolicy::default(),
-            username_attributes: Vec::new(),
-            alias_attributes: Vec::new(),
-            auto_verified_attributes: Vec::new(),
-            case_sensitive: None,
-            templates: MessageTemplates::default(),
-            schema: Vec::new(),
-            lambda_config: Vec::new(),
-            pre_token_generation_version: None,
-            allow_admin_create_user_only: false,
-            verify_before_update: Vec::new(),
-            deletion_protection: false,
-            mfa_configuration: "OFF".into(),
-            passthrough: String::new(),
-        }
-    }
 }
 
 impl PoolSettings {
@@ -210,3 +189,85 @@ impl SchemaAttribute {
         self.name.starts_with("custom:") || self.name.starts_with("dev:")
     }
 }
+
+/// `MfaConfiguration`: whether users sign in with a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum MfaMode {
+    #[default]
+    Off,
+    On,
+    Optional,
+}
+
+impl MfaMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "OFF",
+            Self::On => "ON",
+            Self::Optional => "OPTIONAL",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "OFF" => Self::Off,
+            "ON" => Self::On,
+            "OPTIONAL" => Self::Optional,
+            _ => return None,
+        })
+    }
+}
+
+/// The pool's second factors (`SetUserPoolMfaConfig`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MfaConfig {
+    pub mode: MfaMode,
+    pub sms: bool,
+    pub software_token: bool,
+    /// `EmailMfaConfiguration`: its presence turns email codes on.
+    pub email: Option<EmailMfa>,
+    pub web_authn: Option<WebAuthnConfig>,
+    /// `SmsMfaConfiguration.SmsConfiguration` as the wire layer encoded it: AWS plumbing,
+    /// echoed, while cognate's own SMS channel sends the codes.
+    pub sms_configuration: Option<String>,
+}
+
+impl MfaConfig {
+    /// The factors users of this pool can use, in [`MfaFactor`] order.
+    pub fn factors(&self) -> Vec<MfaFactor> {
+        let mut out = Vec::new();
+        if self.sms {
+            out.push(MfaFactor::Sms);
+        }
+        if self.software_token {
+            out.push(MfaFactor::SoftwareToken);
+        }
+        if self.email.is_some() {
+            out.push(MfaFactor::Email);
+        }
+        out
+    }
+
+    pub fn offers(&self, factor: MfaFactor) -> bool {
+        self.factors().contains(&factor)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmailMfa {
+    pub message: Option<String>,
+    pub subject: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebAuthnConfig {
+    pub relying_party_id: Option<String>,
+    /// `required` or `preferred`.
+    pub user_verification: Option<String>,
+}
+
+pub const DEFAULT_AUTHENTICATION_MESSAGE: &str = "Your authentication code is {####}. ";
+pub const DEFAULT_AUTHENTICATION_SUBJECT: &str = "Your authentication code";

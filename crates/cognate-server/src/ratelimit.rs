@@ -55,13 +55,18 @@ pub fn category(op: Operation) -> &'static str {
         | AdminDisableUser
         | AdminEnableUser
         | AdminDeleteUser
-        | DeleteUser => "UserUpdate",
+        | DeleteUser
+        | AssociateSoftwareToken
+        | VerifySoftwareToken
+        | SetUserMFAPreference
+        | AdminSetUserMFAPreference
+        | AdminDeleteSoftwareToken => "UserUpdate",
         GlobalSignOut | AdminUserGlobalSignOut | RevokeToken | GetTokensFromRefreshToken => "UserToken",
         AdminListGroupsForUser => "UserResourceRead",
         AdminAddUserToGroup | AdminRemoveUserFromGroup => "UserResourceUpdate",
         ListUsers | ListUsersInGroup => "UserList",
-        DescribeUserPool | ListUserPools => "UserPoolRead",
-        CreateUserPool | UpdateUserPool | DeleteUserPool => "UserPoolUpdate",
+        DescribeUserPool | ListUserPools | GetUserPoolMfaConfig => "UserPoolRead",
+        CreateUserPool | UpdateUserPool | DeleteUserPool | SetUserPoolMfaConfig => "UserPoolUpdate",
         GetGroup | ListGroups => "UserPoolResourceRead",
         CreateGroup | UpdateGroup | DeleteGroup => "UserPoolResourceUpdate",
         DescribeUserPoolClient | ListUserPoolClients => "UserPoolClientRead",

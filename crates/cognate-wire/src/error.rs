@@ -73,6 +73,8 @@ pub fn aws_type(e: &DomainError) -> &'static str {
         DomainError::UserLambdaValidation(_) => "UserLambdaValidationException",
         DomainError::UnexpectedLambda(_) => "UnexpectedLambdaException",
         DomainError::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
+        DomainError::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
+        DomainError::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
         DomainError::Internal(_) => "InternalErrorException",
     }
 }
@@ -104,7 +106,9 @@ pub fn http_status(e: &DomainError) -> u16 {
         | DomainError::RefreshTokenReuse(_)
         | DomainError::UserLambdaValidation(_)
         | DomainError::UnexpectedLambda(_)
-        | DomainError::InvalidLambdaResponse(_) => 400,
+        | DomainError::InvalidLambdaResponse(_)
+        | DomainError::SoftwareTokenMfaNotFound(_)
+        | DomainError::EnableSoftwareTokenMfa(_) => 400,
     }
 }
 
@@ -165,6 +169,8 @@ mod tests {
             (DomainError::UserLambdaValidation(m()), "UserLambdaValidationException", 400),
             (DomainError::UnexpectedLambda(m()), "UnexpectedLambdaException", 400),
             (DomainError::InvalidLambdaResponse(m()), "InvalidLambdaResponseException", 400),
+            (DomainError::SoftwareTokenMfaNotFound(m()), "SoftwareTokenMFANotFoundException", 400),
+            (DomainError::EnableSoftwareTokenMfa(m()), "EnableSoftwareTokenMFAException", 400),
             (DomainError::Internal(m()), "InternalErrorException", 500),
         ];
         for (e, name, status) in table {

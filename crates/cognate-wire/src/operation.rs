@@ -70,6 +70,13 @@ operations!(
     ListUsersInGroup,
     AdminListGroupsForUser,
     GetTokensFromRefreshToken,
+    SetUserPoolMfaConfig,
+    GetUserPoolMfaConfig,
+    AssociateSoftwareToken,
+    VerifySoftwareToken,
+    SetUserMFAPreference,
+    AdminSetUserMFAPreference,
+    AdminDeleteSoftwareToken,
 );
 
 /// The operations Cognito authorises by what is in the body (a client id, a token, a

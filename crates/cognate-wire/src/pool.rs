@@ -6,7 +6,7 @@
 //! and live only in the typed settings.
 
 use cognate_core::attributes;
-use cognate_core::pool::{AttributeDataType, PasswordPolicy, PoolSettings, SchemaAttribute, UserPool};
+use cognate_core::pool::{AttributeDataType, MfaMode, PasswordPolicy, PoolSettings, SchemaAttribute, UserPool};
 use cognate_core::user::AliasKind;
 use cognate_core::DomainError;
 use serde_json::{json, Map, Value};
@@ -165,9 +165,10 @@ fn stored_members(input: &Input) -> WireResult<()> {
             crate::input::check_rule("userPoolTags.value", v, &rules::TAG_VALUE)?;
         }
     }
-    for object in
-        ["SmsConfiguration", "KeyConfiguration", "IssuerConfiguration", "AcrConfiguration", "DcrConfiguration"]
-    {
+    if let Some(sms) = input.opt_object("SmsConfiguration")? {
+        check_sms_configuration(&sms)?;
+    }
+    for object in ["KeyConfiguration", "IssuerConfiguration", "AcrConfiguration", "DcrConfiguration"] {
         input.expect_object(object)?;
     }
     Ok(())
@@ -218,6 +219,26 @@ fn schema(input: &Input) -> WireResult<Vec<SchemaAttribute>> {
     Ok(out)
 }
 
+/// `SmsConfigurationType`: AWS plumbing, checked against the model and kept as sent.
+pub fn check_sms_configuration(sms: &Input) -> WireResult<()> {
+    sms.opt_str("SnsCallerArn", &rules::OPTIONAL_ARN)?;
+    sms.opt_str("ExternalId", &rules::MAP_STRING)?;
+    sms.opt_str("SnsRegion", &rules::SNS_REGION)?;
+    if let Some(eums) = sms.opt_object("EumsSms")? {
+        eums.req_str("CallerArn", &rules::ARN)?;
+        eums.opt_str("Region", &rules::SNS_REGION)?;
+        for member in ["ExternalId", "OriginationIdentity", "ConfigurationSetName", "InEntityId", "InTemplateId"] {
+            eums.opt_str(member, &rules::MAP_STRING)?;
+        }
+    }
+    Ok(())
+}
+
+/// `MfaConfiguration`, if the request has it.
+pub fn mfa_mode(input: &Input) -> WireResult<Option<MfaMode>> {
+    Ok(input.opt_enum("MfaConfiguration", &["OFF", "ON", "OPTIONAL"])?.and_then(|m| MfaMode::parse(&m)))
+}
+
 /// Reads the members of `CreateUserPool` (or `UpdateUserPool`, where the fixed members are
 /// ignored) into settings.
 pub fn parse_settings(input: &Input) -> WireResult<PoolSettings> {
@@ -249,17 +270,8 @@ pub fn parse_settings(input: &Input) -> WireResult<PoolSettings> {
         }
     }
     s.deletion_protection = input.opt_enum("DeletionProtection", &["ACTIVE", "INACTIVE"])?.as_deref() == Some("ACTIVE");
-    s.mfa_configuration =
-        input.opt_enum("MfaConfiguration", &["OFF", "ON", "OPTIONAL"])?.unwrap_or_else(|| "OFF".into());
-    // Settings that change how users sign in are refused until cognate honours them: a pool
-    // stored with MFA on would hand out tokens without a second factor.
-    if s.mfa_configuration != "OFF" {
-        return Err(DomainError::invalid(format!(
-            "MfaConfiguration {} is not supported by cognate yet (no MFA); use OFF",
-            s.mfa_configuration
-        ))
-        .into());
-    }
+    s.mfa.mode = mfa_mode(input)?.unwrap_or_default();
+    s.mfa.sms = input.opt_object("SmsConfiguration")?.is_some();
     input.opt_enum("UserPoolTier", &["LITE", "ESSENTIALS", "PLUS"])?;
     if let Some(u) = input.opt_object("UserAttributeUpdateSettings")? {
         s.verify_before_update =
@@ -377,7 +389,7 @@ pub fn pool_json(pool: &UserPool, account: &str, estimated_users: u64) -> Value 
         v.insert("UsernameConfiguration".into(), json!({ "CaseSensitive": cs }));
     }
     v.entry("LambdaConfig").or_insert_with(|| json!({}));
-    v.entry("MfaConfiguration").or_insert_with(|| json!("OFF"));
+    v.insert("MfaConfiguration".into(), json!(s.mfa.mode.as_str()));
     v.entry("DeletionProtection").or_insert_with(|| json!("INACTIVE"));
     v.entry("UserPoolTier").or_insert_with(|| json!("ESSENTIALS"));
     v.entry("AdminCreateUserConfig").or_insert_with(|| {

@@ -44,6 +44,10 @@ pattern!(
 );
 pattern!(EMAIL_SUBJECT_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}\s]+");
 pattern!(ARN_RE, r"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?");
+pattern!(
+    OPTIONAL_ARN_RE,
+    r"(arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?)?"
+);
 pattern!(REDIRECT_URL_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+");
 pattern!(SCOPE_RE, r"[\x21\x23-\x5B\x5D-\x7E]+");
 pattern!(DEVICE_KEY_RE, r"[\w-]+_[0-9a-f-]+");
@@ -51,6 +55,7 @@ pattern!(EMAIL_ADDRESS_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+@[\p{L}\p{M}\p{S}\p{N}\
 pattern!(CONFIGURATION_SET_RE, r"[a-zA-Z0-9_-]+");
 pattern!(TAG_KEY_RE, r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*");
 pattern!(TAG_VALUE_RE, r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*");
+pattern!(DIGITS_RE, r"[0-9]+");
 pattern!(PROVIDER_NAME_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+");
 
 const UNBOUNDED: usize = usize::MAX;
@@ -111,6 +116,14 @@ rule!(
     r"arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?",
     false
 );
+rule!(
+    OPTIONAL_ARN,
+    0,
+    2048,
+    OPTIONAL_ARN_RE,
+    r"(arn:[\w+=/,.@-]+:[\w+=/,.@-]+:([\w+=/,.@-]*)?:[0-9]+:[\w+=/,.@-]+(:[\w+=/,.@-]+)?(:[\w+=/,.@-]+)?)?",
+    false
+);
 rule!(CLIENT_PERMISSION, 1, 2048);
 rule!(REDIRECT_URL, 1, 1024, REDIRECT_URL_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+", false);
 rule!(SCOPE, 1, 256, SCOPE_RE, r"[\x21\x23-\x5B\x5D-\x7E]+", false);
@@ -131,6 +144,9 @@ rule!(
 rule!(CONFIGURATION_SET, 1, 64, CONFIGURATION_SET_RE, r"^[a-zA-Z0-9_-]+$", false);
 rule!(TAG_KEY, 1, 128, TAG_KEY_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$", false);
 rule!(TAG_VALUE, 0, 256, TAG_VALUE_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$", false);
+rule!(USER_CODE, 6, 6, DIGITS_RE, r"[0-9]+", true);
+rule!(RELYING_PARTY_ID, 1, 127);
+rule!(SNS_REGION, 5, 32);
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,7 @@
 //! User shapes: `UserType`, `AdminGetUser` and `GetUser` responses, `CodeDeliveryDetails`.
 
 use cognate_core::flows::CodeDelivery;
-use cognate_core::user::User;
+use cognate_core::user::{MfaFactor, User};
 use serde_json::{json, Value};
 
 use crate::pool::timestamp;
@@ -32,14 +32,31 @@ pub fn user_type_json(user: &User, only: Option<&[String]>) -> Value {
 }
 
 pub fn admin_get_user_json(user: &User) -> Value {
-    json!({
+    let mut out = json!({
         "Username": user.username,
         "UserAttributes": attributes_json(user, None),
         "UserCreateDate": timestamp(user.created),
         "UserLastModifiedDate": timestamp(user.modified),
         "Enabled": user.enabled,
         "UserStatus": user.status.as_str(),
-    })
+    });
+    add_mfa_settings(&mut out, user);
+    out
+}
+
+/// `UserMFASettingList`, `PreferredMfaSetting` and the legacy `MFAOptions`, each only when
+/// there is something to say (Cognito leaves them out for a user without second factors).
+pub fn add_mfa_settings(out: &mut Value, user: &User) {
+    let choice = &user.mfa.choice;
+    if !choice.enabled.is_empty() {
+        out["UserMFASettingList"] = json!(choice.enabled.iter().map(|f| f.as_str()).collect::<Vec<_>>());
+    }
+    if let Some(preferred) = choice.preferred {
+        out["PreferredMfaSetting"] = json!(preferred.as_str());
+    }
+    if choice.is_enabled(MfaFactor::Sms) {
+        out["MFAOptions"] = json!([{ "DeliveryMedium": "SMS", "AttributeName": "phone_number" }]);
+    }
 }
 
 pub fn code_delivery_json(d: &CodeDelivery) -> Value {

@@ -161,6 +161,15 @@ impl Cognate {
             ChallengeName::CustomChallenge => {
                 self.custom_answer(client, pool, session, &req.responses, req.client_metadata).await
             }
+            name @ (ChallengeName::SmsMfa | ChallengeName::SoftwareTokenMfa | ChallengeName::EmailOtp) => {
+                self.mfa_answer(client, pool, name, session, &req.responses, req.client_metadata).await
+            }
+            ChallengeName::SelectMfaType => {
+                self.select_mfa_answer(client, pool, session, &req.responses, req.client_metadata).await
+            }
+            ChallengeName::MfaSetup => {
+                self.mfa_setup_answer(client, pool, session, &req.responses, req.client_metadata).await
+            }
             other => Err(DomainError::UnsupportedOperation(format!(
                 "The {other} challenge is not supported by cognate yet."
             ))),

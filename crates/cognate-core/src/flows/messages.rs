@@ -6,10 +6,13 @@ use super::hooks::event_attributes;
 use super::Cognate;
 use crate::error::{DomainError, Result};
 use crate::mask;
-use crate::pool::UserPool;
+use crate::pool::{UserPool, DEFAULT_AUTHENTICATION_MESSAGE, DEFAULT_AUTHENTICATION_SUBJECT};
 use crate::ports::Delivery;
 use crate::triggers::{Metadata, TriggerKind, TriggerRequest};
 use crate::user::{AliasKind, Medium, OutboxMessage, SealedText, User};
+
+/// The kind of the messages that carry sign-in codes (`CustomMessage_Authentication`).
+pub(crate) const AUTHENTICATION: &str = "Authentication";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeDelivery {
@@ -45,11 +48,23 @@ impl Cognate {
     ) -> Result<OutboxMessage> {
         let t = &pool.settings.templates;
         let invitation = kind == "AdminCreateUser";
-        let (mut subject, mut template) = match (medium, invitation) {
-            (Medium::Email, false) => (Some(t.email_subject().to_string()), t.email_message().to_string()),
-            (Medium::Sms, false) => (None, t.sms_message().to_string()),
-            (Medium::Email, true) => (Some(t.invite_email_subject().to_string()), t.invite_email_message().to_string()),
-            (Medium::Sms, true) => (None, t.invite_sms_message().to_string()),
+        let (mut subject, mut template) = match (medium, kind) {
+            (Medium::Email, "AdminCreateUser") => {
+                (Some(t.invite_email_subject().to_string()), t.invite_email_message().to_string())
+            }
+            (Medium::Sms, "AdminCreateUser") => (None, t.invite_sms_message().to_string()),
+            (Medium::Email, AUTHENTICATION) => {
+                let email = pool.settings.mfa.email.clone().unwrap_or_default();
+                (
+                    Some(email.subject.unwrap_or_else(|| DEFAULT_AUTHENTICATION_SUBJECT.into())),
+                    email.message.unwrap_or_else(|| DEFAULT_AUTHENTICATION_MESSAGE.into()),
+                )
+            }
+            (Medium::Sms, AUTHENTICATION) => {
+                (None, t.sms_authentication_message.clone().unwrap_or_else(|| DEFAULT_AUTHENTICATION_MESSAGE.into()))
+            }
+            (Medium::Email, _) => (Some(t.email_subject().to_string()), t.email_message().to_string()),
+            (Medium::Sms, _) => (None, t.sms_message().to_string()),
         };
         let request = TriggerRequest {
             user_attributes: event_attributes(user),

@@ -4,7 +4,7 @@ use super::Cognate;
 use crate::client::{AppClient, ClientSettings};
 use crate::error::{DomainError, Result, StoreError};
 use crate::ids;
-use crate::pool::{PoolSettings, UserPool};
+use crate::pool::{MfaConfig, MfaMode, PoolSettings, UserPool};
 use crate::user::AliasKind;
 
 /// One page of a listing and the key to continue after it.
@@ -28,11 +28,23 @@ fn check_pool_settings(settings: &PoolSettings) -> Result<()> {
     if settings.username_attributes.contains(&AliasKind::PreferredUsername) {
         return Err(DomainError::invalid("preferred_username cannot be a username attribute."));
     }
+    if settings.mfa.mode != MfaMode::Off && settings.mfa.factors().is_empty() {
+        return Err(DomainError::invalid(
+            "SMS configuration and Auto verification for phone_number are required when MFA is required/optional",
+        ));
+    }
     Ok(())
 }
 
 impl Cognate {
-    pub async fn create_pool(&self, name: String, settings: PoolSettings, region: Option<&str>) -> Result<UserPool> {
+    /// `settings.mfa.sms` says whether the request configured SMS; it counts only with MFA on.
+    pub async fn create_pool(
+        &self,
+        name: String,
+        mut settings: PoolSettings,
+        region: Option<&str>,
+    ) -> Result<UserPool> {
+        settings.mfa.sms &= settings.mfa.mode != MfaMode::Off;
         check_pool_settings(&settings)?;
         let now = self.clock.now();
         let region = region.unwrap_or(&self.config.region);
@@ -53,18 +65,30 @@ impl Cognate {
         }
     }
 
-    pub async fn update_pool(&self, pool_id: &str, settings: PoolSettings) -> Result<UserPool> {
+    /// `mfa_mode` is `None` when the request left `MfaConfiguration` out: the pool keeps its
+    /// own. The other factors are set by `SetUserPoolMfaConfig` and kept here.
+    pub async fn update_pool(
+        &self,
+        pool_id: &str,
+        settings: PoolSettings,
+        mfa_mode: Option<MfaMode>,
+    ) -> Result<UserPool> {
         let mut pool = self.pool(pool_id).await?;
-        check_pool_settings(&settings)?;
         // Username and alias attributes and case sensitivity are fixed at creation.
         let fixed = &pool.settings;
+        let mfa = match mfa_mode {
+            Some(mode) => MfaConfig { mode, sms: settings.mfa.sms || fixed.mfa.sms, ..fixed.mfa.clone() },
+            None => fixed.mfa.clone(),
+        };
         let settings = PoolSettings {
             username_attributes: fixed.username_attributes.clone(),
             alias_attributes: fixed.alias_attributes.clone(),
             case_sensitive: fixed.case_sensitive,
             schema: fixed.schema.clone(),
+            mfa,
             ..settings
         };
+        check_pool_settings(&settings)?;
         pool.settings = settings;
         pool.modified = self.clock.now();
         self.store.update_pool(&pool).await?;

@@ -60,18 +60,6 @@ impl Cognate {
         self.second_factor(client, pool, user, client_metadata, proof).await
     }
 
-    /// Where the pool's MFA settings ask for a second factor, its challenge; tokens otherwise.
-    pub(crate) async fn second_factor(
-        &self,
-        client: AppClient,
-        pool: UserPool,
-        user: User,
-        client_metadata: Metadata,
-        proof: Proof,
-    ) -> Result<AuthOutcome> {
-        self.issue_tokens(client, pool, user, client_metadata, proof).await
-    }
-
     /// Every factor is proven: PostAuthentication, PreTokenGeneration and a new refresh token.
     pub(crate) async fn issue_tokens(
         &self,

@@ -15,7 +15,7 @@ use crate::fields::{Reader, Writer};
 use crate::pool::UserPool;
 use crate::signin::ChallengeName;
 use crate::triggers::ChallengeResult;
-use crate::user::{AuthSession, User};
+use crate::user::{AuthSession, MfaFactor, User};
 
 /// How the user proved who they are before any second factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,13 @@ pub(crate) struct Conversation {
     pub metadata: Option<String>,
 }
 
+/// A one-time code sent by SMS or email, as the session keeps it: salted and hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SentCode {
+    pub hash: String,
+    pub salt: String,
+}
+
 /// The step a session waits for, with what that step needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Step {
@@ -95,6 +102,31 @@ pub(crate) enum Step {
         proof: Proof,
     },
     CustomChallenge(Conversation),
+    /// SMS_MFA, SOFTWARE_TOKEN_MFA or EMAIL_OTP after a first factor; wrong answers so far.
+    Mfa {
+        factor: MfaFactor,
+        proof: Proof,
+        code: Option<SentCode>,
+        failures: u32,
+    },
+    SelectMfaType {
+        proof: Proof,
+        options: Vec<MfaFactor>,
+    },
+    /// MFA_SETUP: `verified` once VerifySoftwareToken accepted a code in this session.
+    MfaSetup {
+        proof: Proof,
+        verified: bool,
+    },
+}
+
+/// The challenge that asks for a code of `factor`.
+pub(crate) fn mfa_challenge(factor: MfaFactor) -> ChallengeName {
+    match factor {
+        MfaFactor::Sms => ChallengeName::SmsMfa,
+        MfaFactor::SoftwareToken => ChallengeName::SoftwareTokenMfa,
+        MfaFactor::Email => ChallengeName::EmailOtp,
+    }
 }
 
 impl Step {
@@ -103,6 +135,9 @@ impl Step {
             Self::PasswordVerifier { .. } => ChallengeName::PasswordVerifier,
             Self::NewPasswordRequired { .. } => ChallengeName::NewPasswordRequired,
             Self::CustomChallenge(_) => ChallengeName::CustomChallenge,
+            Self::Mfa { factor, .. } => mfa_challenge(*factor),
+            Self::SelectMfaType { .. } => ChallengeName::SelectMfaType,
+            Self::MfaSetup { .. } => ChallengeName::MfaSetup,
         }
     }
 
@@ -124,6 +159,19 @@ impl Step {
                     w.str(k).str(v);
                 }
                 w.opt(c.metadata.as_deref());
+            }
+            Self::Mfa { factor: _, proof, code, failures } => {
+                proof.write(&mut w);
+                w.opt(code.as_ref().map(|c| c.hash.as_str())).opt(code.as_ref().map(|c| c.salt.as_str()));
+                w.num(u64::from(*failures));
+            }
+            Self::SelectMfaType { proof, options } => {
+                proof.write(&mut w);
+                w.str(&options.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(","));
+            }
+            Self::MfaSetup { proof, verified } => {
+                proof.write(&mut w);
+                w.flag(*verified);
             }
         }
         w.finish()
@@ -149,6 +197,22 @@ impl Step {
                 c.metadata = r.opt()?;
                 Self::CustomChallenge(c)
             }
+            name @ (ChallengeName::SmsMfa | ChallengeName::SoftwareTokenMfa | ChallengeName::EmailOtp) => {
+                let factor = MfaFactor::ALL.into_iter().find(|f| mfa_challenge(*f) == name)?;
+                let proof = Proof::read(&mut r)?;
+                let code = match (r.opt()?, r.opt()?) {
+                    (Some(hash), Some(salt)) => Some(SentCode { hash, salt }),
+                    _ => None,
+                };
+                let failures = u32::try_from(r.num()?).ok()?;
+                Self::Mfa { factor, proof, code, failures }
+            }
+            ChallengeName::SelectMfaType => {
+                let proof = Proof::read(&mut r)?;
+                let options = r.str()?.split(',').map(MfaFactor::parse).collect::<Option<Vec<_>>>()?;
+                Self::SelectMfaType { proof, options }
+            }
+            ChallengeName::MfaSetup => Self::MfaSetup { proof: Proof::read(&mut r)?, verified: r.flag()? },
             _ => return None,
         };
         r.is_empty().then_some(step)
@@ -200,8 +264,18 @@ impl Cognate {
 
     /// Finds the session behind `token` for this client and challenge.
     pub(crate) async fn session(&self, client: &AppClient, token: &str, challenge: ChallengeName) -> Result<Open> {
+        let open = self.session_for(token, challenge).await?;
+        if open.row.client_id != client.client_id {
+            return Err(invalid_session());
+        }
+        Ok(open)
+    }
+
+    /// Finds the session behind `token` for this challenge, whichever client opened it (the
+    /// MFA_SETUP calls name no client).
+    pub(crate) async fn session_for(&self, token: &str, challenge: ChallengeName) -> Result<Open> {
         let row = self.store.get_auth_session(&hash_refresh_token(token)).await?.ok_or_else(invalid_session)?;
-        if row.client_id != client.client_id || row.challenge != challenge.as_str() {
+        if row.challenge != challenge.as_str() {
             return Err(invalid_session());
         }
         let step = self.sealer.open(&row.state).and_then(|b| Step::decode(&b)).ok_or_else(invalid_session)?;
@@ -235,6 +309,14 @@ impl Cognate {
         Ok(open)
     }
 
+    /// Puts a spent session back with a new step under the same `Session` string and expiry:
+    /// the client answers again (a wrong MFA code).
+    pub(crate) async fn reopen_session(&self, open: &Open, step: &Step) -> Result<()> {
+        let row = AuthSession { state: self.sealer.seal(&step.encode()), ..open.row.clone() };
+        self.store.insert_auth_session(&row).await?;
+        Ok(())
+    }
+
     /// Spends a session: only one caller gets `Ok`.
     pub(crate) async fn spend_session(&self, open: &Open) -> Result<()> {
         if self.store.delete_auth_session(&open.row.id_hash).await? {
@@ -255,6 +337,23 @@ mod tests {
             Step::PasswordVerifier { key: vec![0, 1, 254, 255] },
             Step::NewPasswordRequired { proof: Proof { factor: FirstFactor::Srp, new_password: false } },
             Step::CustomChallenge(Conversation::default()),
+            Step::Mfa {
+                factor: MfaFactor::Email,
+                proof: Proof { factor: FirstFactor::Password, new_password: true },
+                code: Some(SentCode { hash: "h".into(), salt: "s".into() }),
+                failures: 2,
+            },
+            Step::Mfa {
+                factor: MfaFactor::SoftwareToken,
+                proof: Proof::first(FirstFactor::Custom),
+                code: None,
+                failures: 0,
+            },
+            Step::SelectMfaType {
+                proof: Proof::first(FirstFactor::Srp),
+                options: vec![MfaFactor::Sms, MfaFactor::SoftwareToken],
+            },
+            Step::MfaSetup { proof: Proof::first(FirstFactor::Password), verified: true },
             Step::CustomChallenge(Conversation {
                 history: vec![
                     ChallengeResult {

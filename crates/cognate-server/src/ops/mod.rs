@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod groups;
+mod mfa;
 mod passwords;
 mod pools;
 mod profile;
@@ -74,6 +75,13 @@ pub async fn dispatch(op: Operation, ctx: &Ctx<'_>, input: &Input) -> OpResult {
         Operation::AdminRemoveUserFromGroup => groups::admin_add_user_to_group(ctx, input, false).await,
         Operation::ListUsersInGroup => groups::list_users_in_group(ctx, input).await,
         Operation::AdminListGroupsForUser => groups::admin_list_groups_for_user(ctx, input).await,
+        Operation::SetUserPoolMfaConfig => mfa::set_user_pool_mfa_config(ctx, input).await,
+        Operation::GetUserPoolMfaConfig => mfa::get_user_pool_mfa_config(ctx, input).await,
+        Operation::AssociateSoftwareToken => mfa::associate_software_token(ctx, input).await,
+        Operation::VerifySoftwareToken => mfa::verify_software_token(ctx, input).await,
+        Operation::SetUserMFAPreference => mfa::set_user_mfa_preference(ctx, input).await,
+        Operation::AdminSetUserMFAPreference => mfa::admin_set_user_mfa_preference(ctx, input).await,
+        Operation::AdminDeleteSoftwareToken => mfa::admin_delete_software_token(ctx, input).await,
     }
 }
 

@@ -44,7 +44,7 @@ pub async fn update_user_pool(ctx: &Ctx<'_>, input: &Input) -> OpResult {
     let id = input.req_str("UserPoolId", &rules::POOL_ID)?;
     input.opt_str("PoolName", &rules::POOL_NAME)?;
     let settings = pool::parse_settings(input)?;
-    ctx.state.cognate.update_pool(&id, settings).await?;
+    ctx.state.cognate.update_pool(&id, settings, pool::mfa_mode(input)?).await?;
     Ok(json!({}))
 }
 

@@ -38,7 +38,9 @@ pub async fn get_user(ctx: &Ctx<'_>, input: &Input) -> OpResult {
         None => None,
     };
     let attributes = user::attributes_json(&found, readable.as_deref());
-    Ok(json!({ "Username": found.username, "UserAttributes": attributes }))
+    let mut out = json!({ "Username": found.username, "UserAttributes": attributes });
+    user::add_mfa_settings(&mut out, &found);
+    Ok(out)
 }
 
 pub async fn delete_user(ctx: &Ctx<'_>, input: &Input) -> OpResult {
