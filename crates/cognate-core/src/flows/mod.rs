@@ -25,6 +25,8 @@ mod users;
 mod tests;
 #[cfg(test)]
 mod tests_lifecycle;
+#[cfg(test)]
+mod tests_mfa;
 
 use std::sync::Arc;
 use std::time::Duration;
