@@ -308,6 +308,8 @@ def base_requests(fx: Any) -> dict[str, dict]:
         "AdminSetUserMFAPreference": {"UserPoolId": P, "Username": fx.user_admin_mfa, **mfa_settings},
         "AdminDeleteSoftwareToken": {"UserPoolId": P, "Username": fx.user_admin_mfa},
         "GetUserPoolMfaConfig": {"UserPoolId": P},
+        "GetUserAuthFactors": {"AccessToken": fx.access_token},
+        "AdminGetUserAuthFactors": {"UserPoolId": P, "Username": fx.username},
         "SetUserPoolMfaConfig": {
             "UserPoolId": fx.pool_mfa, "MfaConfiguration": "OPTIONAL",
             "SoftwareTokenMfaConfiguration": {"Enabled": True},

@@ -16,14 +16,20 @@ pub struct IssuedCode {
 }
 
 pub fn six_digits(rng: &dyn Rng) -> String {
-    // 2^32 is not a multiple of 10^6: reject the tail to keep every code equally likely.
-    const LIMIT: u32 = u32::MAX - (u32::MAX % 1_000_000);
+    digits(rng, 6)
+}
+
+/// `n` (at most 9) uniformly random decimal digits.
+pub fn digits(rng: &dyn Rng, n: u32) -> String {
+    let modulus = 10u32.pow(n.min(9));
+    // 2^32 is not a multiple of the modulus: reject the tail to keep every code equally likely.
+    let limit = u32::MAX - (u32::MAX % modulus);
     loop {
         let mut b = [0u8; 4];
         rng.fill(&mut b);
-        let n = u32::from_le_bytes(b);
-        if n < LIMIT {
-            return format!("{:06}", n % 1_000_000);
+        let value = u32::from_le_bytes(b);
+        if value < limit {
+            return format!("{:0width$}", value % modulus, width = n.min(9) as usize);
         }
     }
 }

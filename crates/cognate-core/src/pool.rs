@@ -41,6 +41,9 @@ pub struct PoolSettings {
     pub verify_before_update: Vec<AliasKind>,
     pub deletion_protection: bool,
     pub mfa: MfaConfig,
+    /// `Policies.SignInPolicy.AllowedFirstAuthFactors`; empty means Cognito's default,
+    /// `PASSWORD` alone.
+    pub first_auth_factors: Vec<FirstAuthFactor>,
     /// Members of the pool's configuration that cognate stores and echoes but does not act
     /// on yet, as the wire layer encoded them. The domain never looks inside.
     pub passthrough: String,
@@ -70,6 +73,11 @@ impl PoolSettings {
 
     pub fn custom_attribute(&self, name: &str) -> Option<&SchemaAttribute> {
         self.schema.iter().find(|a| a.name == name)
+    }
+
+    /// The first factors `USER_AUTH` may offer.
+    pub fn allows_first_factor(&self, factor: FirstAuthFactor) -> bool {
+        factor == FirstAuthFactor::Password || self.first_auth_factors.contains(&factor)
     }
 
     pub fn lambda(&self, trigger: &str) -> Option<&str> {
@@ -271,3 +279,33 @@ pub struct WebAuthnConfig {
 
 pub const DEFAULT_AUTHENTICATION_MESSAGE: &str = "Your authentication code is {####}. ";
 pub const DEFAULT_AUTHENTICATION_SUBJECT: &str = "Your authentication code";
+
+/// `AuthFactorType`: what may prove who a user is in choice-based sign-in (`USER_AUTH`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FirstAuthFactor {
+    Password,
+    EmailOtp,
+    SmsOtp,
+    WebAuthn,
+}
+
+impl FirstAuthFactor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "PASSWORD",
+            Self::EmailOtp => "EMAIL_OTP",
+            Self::SmsOtp => "SMS_OTP",
+            Self::WebAuthn => "WEB_AUTHN",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "PASSWORD" => Self::Password,
+            "EMAIL_OTP" => Self::EmailOtp,
+            "SMS_OTP" => Self::SmsOtp,
+            "WEB_AUTHN" => Self::WebAuthn,
+            _ => return None,
+        })
+    }
+}

@@ -44,7 +44,7 @@ pub fn category(op: Operation) -> &'static str {
         ForgotPassword | ConfirmForgotPassword | ChangePassword | AdminResetUserPassword | AdminSetUserPassword => {
             "UserAccountRecovery"
         }
-        GetUser | AdminGetUser => "UserRead",
+        GetUser | AdminGetUser | GetUserAuthFactors | AdminGetUserAuthFactors => "UserRead",
         UpdateUserAttributes
         | AdminUpdateUserAttributes
         | DeleteUserAttributes

@@ -77,6 +77,8 @@ operations!(
     SetUserMFAPreference,
     AdminSetUserMFAPreference,
     AdminDeleteSoftwareToken,
+    GetUserAuthFactors,
+    AdminGetUserAuthFactors,
 );
 
 /// The operations Cognito authorises by what is in the body (a client id, a token, a

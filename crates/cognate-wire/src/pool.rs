@@ -6,7 +6,9 @@
 //! and live only in the typed settings.
 
 use cognate_core::attributes;
-use cognate_core::pool::{AttributeDataType, MfaMode, PasswordPolicy, PoolSettings, SchemaAttribute, UserPool};
+use cognate_core::pool::{
+    AttributeDataType, FirstAuthFactor, MfaMode, PasswordPolicy, PoolSettings, SchemaAttribute, UserPool,
+};
 use cognate_core::user::AliasKind;
 use cognate_core::DomainError;
 use serde_json::{json, Map, Value};
@@ -37,7 +39,6 @@ fn alias_kinds(input: &Input, name: &str, allowed: &[&str]) -> WireResult<Vec<Al
 fn password_policy(input: &Input) -> WireResult<PasswordPolicy> {
     let Some(policies) = input.opt_object("Policies")? else { return Ok(PasswordPolicy::default()) };
     let Some(p) = policies.opt_object("PasswordPolicy")? else { return Ok(PasswordPolicy::default()) };
-    policies.expect_object("SignInPolicy")?;
     Ok(PasswordPolicy {
         // An explicit policy starts from Cognito's API defaults: length 8, nothing required.
         minimum_length: p.opt_int("MinimumLength", 6, 99)?.unwrap_or(8) as u32,
@@ -51,6 +52,31 @@ fn password_policy(input: &Input) -> WireResult<PasswordPolicy> {
             Some(v) => v as u32,
         },
     })
+}
+
+/// `Policies.SignInPolicy.AllowedFirstAuthFactors`.
+fn first_auth_factors(input: &Input) -> WireResult<Vec<FirstAuthFactor>> {
+    let Some(policies) = input.opt_object("Policies")? else { return Ok(Vec::new()) };
+    let Some(policy) = policies.opt_object("SignInPolicy")? else { return Ok(Vec::new()) };
+    let names = policy
+        .opt_enum_list("AllowedFirstAuthFactors", &["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN", "SOFTWARE_TOKEN"])?
+        .unwrap_or_default();
+    if names.is_empty() || names.len() > 5 {
+        return Err(validation_error(
+            "policies.signInPolicy.allowedFirstAuthFactors",
+            None,
+            "Member must have length between 1 and 5",
+        ));
+    }
+    if names.iter().any(|n| n == "SOFTWARE_TOKEN") {
+        return Err(DomainError::invalid("SOFTWARE_TOKEN is not currently supported as a first auth factor.").into());
+    }
+    if !names.iter().any(|n| n == "PASSWORD") {
+        return Err(DomainError::invalid("PASSWORD must be one of the AllowedFirstAuthFactors.").into());
+    }
+    let mut factors: Vec<FirstAuthFactor> = names.iter().filter_map(|n| FirstAuthFactor::parse(n)).collect();
+    factors.dedup();
+    Ok(factors)
 }
 
 fn templates(input: &Input, settings: &mut PoolSettings) -> WireResult<()> {
@@ -248,6 +274,7 @@ pub fn parse_settings(input: &Input) -> WireResult<PoolSettings> {
         alias_attributes: alias_kinds(input, "AliasAttributes", &["phone_number", "email", "preferred_username"])?,
         auto_verified_attributes: alias_kinds(input, "AutoVerifiedAttributes", &["phone_number", "email"])?,
         schema: schema(input)?,
+        first_auth_factors: first_auth_factors(input)?,
         ..PoolSettings::default()
     };
     (s.lambda_config, s.pre_token_generation_version) = lambda_config(input)?;
@@ -378,6 +405,11 @@ pub fn pool_json(pool: &UserPool, account: &str, estimated_users: u64) -> Value 
     v.insert("SchemaAttributes".into(), json!(schema_attributes(s)));
     let mut policies = v.get("Policies").and_then(Value::as_object).cloned().unwrap_or_default();
     policies.insert("PasswordPolicy".into(), policy_json(&s.password_policy));
+    let factors: Vec<&str> = match s.first_auth_factors.as_slice() {
+        [] => vec!["PASSWORD"],
+        some => some.iter().map(|f| f.as_str()).collect(),
+    };
+    policies.insert("SignInPolicy".into(), json!({ "AllowedFirstAuthFactors": factors }));
     v.insert("Policies".into(), Value::Object(policies));
     if !s.username_attributes.is_empty() {
         v.insert("UsernameAttributes".into(), kinds_json(&s.username_attributes));

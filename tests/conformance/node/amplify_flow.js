@@ -21,7 +21,10 @@
 //   setUpTOTP → {sharedSecret, setupUri}; verifyTOTPSetup (code, friendlyDeviceName?)
 //   updateMFAPreference (sms?, totp?, email?: ENABLED|DISABLED|PREFERRED|NOT_PREFERRED)
 //   rememberDevice, forgetDevice (deviceKey?), deviceMetadata → the device Amplify stored, or null
-//   totp (secret | secretFrom: step index) → {value: current 6-digit code}
+//   totp (secret | secretFrom: step index, offsetSteps?, wrong?) → {value: a 6-digit code}: the
+//     code of the current 30 s step, of the step offsetSteps away (1: the next one, still inside
+//     Cognito's one-step window but never a step VerifySoftwareToken just spent), or with
+//     wrong: true a code that matches none of the steps now-1 … now+2 (a step may turn meanwhile)
 //   waitForFile (path, timeoutMs?) → {value: the file's trimmed content, once it is non-empty}
 //   sleep (ms)
 // Any argument written {"fromStep": i} is replaced by the value of step i (a totp or waitForFile
@@ -162,7 +165,12 @@ const ops = {
       ? sharedSecretOf(results[s.secretFrom] && results[s.secretFrom].output)
       : s.secret;
     if (!secret) throw new Error(`no sharedSecret in step ${s.secretFrom}`);
-    return { value: totpCode(secret) };
+    const now = Date.now() + 30000 * (s.offsetSteps || 0);
+    if (!s.wrong) return { value: totpCode(secret, now) };
+    const window = [-1, 0, 1, 2].map((step) => totpCode(secret, now + 30000 * step));
+    let code = Number(window[1]);
+    do code = (code + 1) % 1000000; while (window.includes(String(code).padStart(6, "0")));
+    return { value: String(code).padStart(6, "0") };
   },
   waitForFile: async (s) => ({ value: await waitForFile(s.path, s.timeoutMs) }),
   sleep: (s) => new Promise((resolve) => setTimeout(() => resolve(null), s.ms)),

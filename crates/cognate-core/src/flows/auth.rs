@@ -45,11 +45,20 @@ pub struct Challenge {
     /// the wire layer encodes both as JSON strings in `ChallengeParameters`.
     pub user_attributes: Option<Attributes>,
     pub required_attributes: Option<Vec<String>>,
+    /// `AvailableChallenges`: the first factors `USER_AUTH` offered.
+    pub available: Option<Vec<ChallengeName>>,
 }
 
 impl Challenge {
     pub fn new(name: ChallengeName, parameters: BTreeMap<String, String>, session: String) -> Self {
-        Self { name, parameters, session: Some(session), user_attributes: None, required_attributes: None }
+        Self {
+            name,
+            parameters,
+            session: Some(session),
+            user_attributes: None,
+            required_attributes: None,
+            available: None,
+        }
     }
 }
 
@@ -61,6 +70,8 @@ pub struct AuthRequest {
     pub flow: AuthFlow,
     pub parameters: BTreeMap<String, String>,
     pub client_metadata: Metadata,
+    /// ConfirmSignUp's `Session`, for `USER_AUTH` right after sign-up.
+    pub session: Option<String>,
 }
 
 /// Everything the token minter needs; `refresh_token` is set only for a fresh sign-in.
@@ -119,12 +130,13 @@ impl Cognate {
             AuthFlow::CustomAuth => self.custom_start(client, pool, &req.parameters, req.client_metadata).await,
             AuthFlow::UserSrpAuth => self.srp_start(client, pool, &req.parameters).await,
             AuthFlow::UserAuth => {
-                Err(DomainError::UnsupportedOperation(format!("The {flow} flow is not supported by cognate yet.")))
+                let session = req.session.as_deref();
+                self.user_auth(client, pool, &req.parameters, session, req.client_metadata).await
             }
         }
     }
 
-    async fn password_auth(
+    pub(crate) async fn password_auth(
         &self,
         client: AppClient,
         pool: UserPool,

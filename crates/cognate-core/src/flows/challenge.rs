@@ -161,8 +161,16 @@ impl Cognate {
             ChallengeName::CustomChallenge => {
                 self.custom_answer(client, pool, session, &req.responses, req.client_metadata).await
             }
-            name @ (ChallengeName::SmsMfa | ChallengeName::SoftwareTokenMfa | ChallengeName::EmailOtp) => {
+            // EMAIL_OTP and SMS_OTP answer a second factor or a passwordless first one; the
+            // session knows which.
+            name @ (ChallengeName::SmsMfa
+            | ChallengeName::SoftwareTokenMfa
+            | ChallengeName::EmailOtp
+            | ChallengeName::SmsOtp) => {
                 self.mfa_answer(client, pool, name, session, &req.responses, req.client_metadata).await
+            }
+            name @ (ChallengeName::SelectChallenge | ChallengeName::Password | ChallengeName::PasswordSrp) => {
+                self.select_challenge_answer(client, pool, name, session, &req.responses, req.client_metadata).await
             }
             ChallengeName::SelectMfaType => {
                 self.select_mfa_answer(client, pool, session, &req.responses, req.client_metadata).await

@@ -63,6 +63,7 @@ impl Cognate {
             pool.settings.templates.sms_authentication_message = sms_message;
         }
         pool.settings.mfa = config;
+        super::pools::check_sign_in_policy(&pool.settings)?;
         pool.modified = self.clock.now();
         self.store.update_pool(&pool).await?;
         Ok(pool)

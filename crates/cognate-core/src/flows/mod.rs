@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod challenge;
+mod choice;
 mod custom;
 mod groups;
 mod hooks;
@@ -34,6 +35,7 @@ use std::time::Duration;
 pub use admin::{AdminCreateUserRequest, MessageAction};
 pub use auth::{AuthOutcome, AuthRequest, Challenge, TokenGrant, ACCESS_SCOPE};
 pub use challenge::RespondRequest;
+pub use choice::configured_auth_factors;
 pub use groups::{GroupChanges, Page};
 pub use messages::CodeDelivery;
 pub use mfa::{FactorSetting, MfaPreference, TokenHolder};

@@ -4,7 +4,7 @@ use super::Cognate;
 use crate::client::{AppClient, ClientSettings};
 use crate::error::{DomainError, Result, StoreError};
 use crate::ids;
-use crate::pool::{MfaConfig, MfaMode, PoolSettings, UserPool};
+use crate::pool::{FirstAuthFactor, MfaConfig, MfaMode, PoolSettings, UserPool};
 use crate::user::AliasKind;
 
 /// One page of a listing and the key to continue after it.
@@ -19,7 +19,27 @@ pub struct ClientChanges {
     pub settings: ClientSettings,
 }
 
+/// The rules between the pool's first factors and its MFA: a required second factor follows
+/// a password only.
+pub(crate) fn check_sign_in_policy(settings: &PoolSettings) -> Result<()> {
+    let factors = &settings.first_auth_factors;
+    if factors.contains(&FirstAuthFactor::WebAuthn) {
+        return Err(DomainError::invalid(
+            "WEB_AUTHN as a first auth factor is not supported by cognate yet (no passkeys); use PASSWORD, EMAIL_OTP \
+             or SMS_OTP",
+        ));
+    }
+    let passwordless = factors.iter().any(|f| matches!(f, FirstAuthFactor::EmailOtp | FirstAuthFactor::SmsOtp));
+    if settings.mfa.mode == MfaMode::On && passwordless {
+        return Err(DomainError::invalid(
+            "Only PASSWORD and WEB_AUTHN (if configured) can be enabled as an auth factor if MFA is enabled",
+        ));
+    }
+    Ok(())
+}
+
 fn check_pool_settings(settings: &PoolSettings) -> Result<()> {
+    check_sign_in_policy(settings)?;
     if !settings.alias_attributes.is_empty() && !settings.username_attributes.is_empty() {
         return Err(DomainError::invalid(
             "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.",

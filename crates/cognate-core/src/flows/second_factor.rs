@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 
 use super::auth::{param, AuthOutcome, Challenge};
 use super::messages::{delivery_details, AUTHENTICATION};
-use super::state::{invalid_session, mfa_challenge, Open, Proof, SentCode, Step};
+use super::state::{invalid_session, Open, Proof, SentCode, Step, StepKind};
 use super::Cognate;
 use crate::client::AppClient;
 use crate::codes;
@@ -53,11 +53,12 @@ fn mismatch(factor: MfaFactor) -> DomainError {
     })
 }
 
-fn response_key(factor: MfaFactor) -> &'static str {
-    match factor {
-        MfaFactor::Sms => "SMS_MFA_CODE",
-        MfaFactor::SoftwareToken => "SOFTWARE_TOKEN_MFA_CODE",
-        MfaFactor::Email => "EMAIL_OTP_CODE",
+fn response_key(challenge: ChallengeName) -> &'static str {
+    match challenge {
+        ChallengeName::SmsMfa => "SMS_MFA_CODE",
+        ChallengeName::SmsOtp => "SMS_OTP_CODE",
+        ChallengeName::SoftwareTokenMfa => "SOFTWARE_TOKEN_MFA_CODE",
+        _ => "EMAIL_OTP_CODE",
     }
 }
 
@@ -72,7 +73,8 @@ impl Cognate {
         proof: Proof,
     ) -> Result<AuthOutcome> {
         let mode = pool.settings.mfa.mode;
-        if mode == MfaMode::Off {
+        // A code sent to the user's own address or phone is not followed by another one.
+        if mode == MfaMode::Off || proof.factor.is_passwordless() {
             return self.issue_tokens(client, pool, user, client_metadata, proof).await;
         }
         let enabled: Vec<MfaFactor> =
@@ -118,8 +120,9 @@ impl Cognate {
         Ok(AuthOutcome::Challenge(challenge))
     }
 
-    /// The challenge that asks for a code of `factor`, sending one by SMS or email first.
-    async fn mfa_code_challenge(
+    /// The challenge that asks for a code of `factor`, sending one by SMS or email first (six
+    /// digits for a second factor, eight for a passwordless first one, as Cognito sends them).
+    pub(crate) async fn mfa_code_challenge(
         &self,
         client: &AppClient,
         pool: &UserPool,
@@ -142,7 +145,8 @@ impl Cognate {
                     _ => (AliasKind::Email, Medium::Email),
                 };
                 let to = user.attribute(kind.attribute()).unwrap_or_default().to_string();
-                let value = codes::six_digits(self.rng.as_ref());
+                let digits = if proof.factor.is_passwordless() { 8 } else { 6 };
+                let value = codes::digits(self.rng.as_ref(), digits);
                 let mut salt = [0u8; 16];
                 self.rng.fill(&mut salt);
                 let salt = crate::ids::hex(&salt);
@@ -160,7 +164,8 @@ impl Cognate {
         };
         let step = Step::Mfa { factor, proof, code, failures: 0 };
         let session = self.open_session(client, pool, Some(user), &user.username, &step).await?;
-        Ok(Challenge::new(mfa_challenge(factor), parameters, session))
+        let StepKind::Challenge(name) = step.kind() else { return Err(invalid_session()) };
+        Ok(Challenge::new(name, parameters, session))
     }
 
     /// The user a second-factor session is about, as stored now.
@@ -183,7 +188,7 @@ impl Cognate {
         let Step::Mfa { factor, proof, code: sent, failures } = open.step.clone() else {
             return Err(invalid_session());
         };
-        let presented = param(responses, response_key(factor))?;
+        let presented = param(responses, response_key(challenge))?;
         // One answer at a time: a second one racing this one finds no session.
         self.spend_session(&open).await?;
         let user = self.session_user(&pool, &open).await?;
@@ -205,6 +210,10 @@ impl Cognate {
                 self.reopen_session(&open, &step).await?;
             }
             return Err(e);
+        }
+        if proof.factor.is_passwordless() {
+            // The code was the first factor: the user's status is checked now.
+            return self.first_factor_proven(client, pool, user, client_metadata, proof).await;
         }
         self.issue_tokens(client, pool, user, client_metadata, proof).await
     }

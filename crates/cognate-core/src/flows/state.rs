@@ -23,24 +23,34 @@ pub(crate) enum FirstFactor {
     Password,
     Srp,
     Custom,
+    /// A one-time code sent to the user's email address or phone (`USER_AUTH`).
+    EmailOtp,
+    SmsOtp,
+    /// The code that confirmed the sign-up, a moment ago (ConfirmSignUp's `Session`).
+    SignUp,
 }
 
 impl FirstFactor {
+    const ALL: [FirstFactor; 6] = [Self::Password, Self::Srp, Self::Custom, Self::EmailOtp, Self::SmsOtp, Self::SignUp];
+
     fn code(self) -> &'static str {
         match self {
             Self::Password => "password",
             Self::Srp => "srp",
             Self::Custom => "custom",
+            Self::EmailOtp => "email_otp",
+            Self::SmsOtp => "sms_otp",
+            Self::SignUp => "sign_up",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "password" => Self::Password,
-            "srp" => Self::Srp,
-            "custom" => Self::Custom,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|f| f.code() == s)
+    }
+
+    /// Whether a second factor may follow: only after something the user knows.
+    pub fn is_passwordless(self) -> bool {
+        matches!(self, Self::EmailOtp | Self::SmsOtp)
     }
 }
 
@@ -118,6 +128,41 @@ pub(crate) enum Step {
         proof: Proof,
         verified: bool,
     },
+    /// SELECT_CHALLENGE of `USER_AUTH`: the first factors offered.
+    SelectChallenge {
+        options: Vec<ChallengeName>,
+    },
+    /// Not a challenge: a sign-up just confirmed, which `USER_AUTH` may take as the first factor.
+    SignedUp,
+}
+
+/// What a session row waits for: a challenge's answer, or (`SIGN_UP`) a sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StepKind {
+    Challenge(ChallengeName),
+    SignUp,
+}
+
+impl StepKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Challenge(name) => name.as_str(),
+            Self::SignUp => "SIGN_UP",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "SIGN_UP" => Some(Self::SignUp),
+            other => ChallengeName::parse(other).map(Self::Challenge),
+        }
+    }
+}
+
+impl From<ChallengeName> for StepKind {
+    fn from(name: ChallengeName) -> Self {
+        Self::Challenge(name)
+    }
 }
 
 /// The challenge that asks for a code of `factor`.
@@ -130,20 +175,23 @@ pub(crate) fn mfa_challenge(factor: MfaFactor) -> ChallengeName {
 }
 
 impl Step {
-    pub fn challenge(&self) -> ChallengeName {
-        match self {
+    pub fn kind(&self) -> StepKind {
+        StepKind::Challenge(match self {
             Self::PasswordVerifier { .. } => ChallengeName::PasswordVerifier,
             Self::NewPasswordRequired { .. } => ChallengeName::NewPasswordRequired,
             Self::CustomChallenge(_) => ChallengeName::CustomChallenge,
+            Self::Mfa { factor: MfaFactor::Sms, proof, .. } if proof.factor.is_passwordless() => ChallengeName::SmsOtp,
             Self::Mfa { factor, .. } => mfa_challenge(*factor),
             Self::SelectMfaType { .. } => ChallengeName::SelectMfaType,
             Self::MfaSetup { .. } => ChallengeName::MfaSetup,
-        }
+            Self::SelectChallenge { .. } => ChallengeName::SelectChallenge,
+            Self::SignedUp => return StepKind::SignUp,
+        })
     }
 
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
-        w.str(self.challenge().as_str());
+        w.str(self.kind().as_str());
         match self {
             Self::PasswordVerifier { key } => {
                 w.str(&crate::ids::hex(key));
@@ -173,13 +221,21 @@ impl Step {
                 proof.write(&mut w);
                 w.flag(*verified);
             }
+            Self::SelectChallenge { options } => {
+                w.str(&options.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","));
+            }
+            Self::SignedUp => {}
         }
         w.finish()
     }
 
     pub fn decode(bytes: &[u8]) -> Option<Self> {
         let mut r = Reader::new(bytes);
-        let step = match ChallengeName::parse(&r.str()?)? {
+        let name = match StepKind::parse(&r.str()?)? {
+            StepKind::SignUp => return r.is_empty().then_some(Self::SignedUp),
+            StepKind::Challenge(name) => name,
+        };
+        let step = match name {
             ChallengeName::PasswordVerifier => Self::PasswordVerifier { key: crate::ids::unhex(&r.str()?)? },
             ChallengeName::NewPasswordRequired => Self::NewPasswordRequired { proof: Proof::read(&mut r)? },
             ChallengeName::CustomChallenge => {
@@ -197,8 +253,14 @@ impl Step {
                 c.metadata = r.opt()?;
                 Self::CustomChallenge(c)
             }
-            name @ (ChallengeName::SmsMfa | ChallengeName::SoftwareTokenMfa | ChallengeName::EmailOtp) => {
-                let factor = MfaFactor::ALL.into_iter().find(|f| mfa_challenge(*f) == name)?;
+            name @ (ChallengeName::SmsMfa
+            | ChallengeName::SoftwareTokenMfa
+            | ChallengeName::EmailOtp
+            | ChallengeName::SmsOtp) => {
+                let factor = match name {
+                    ChallengeName::SmsOtp => MfaFactor::Sms,
+                    _ => MfaFactor::ALL.into_iter().find(|f| mfa_challenge(*f) == name)?,
+                };
                 let proof = Proof::read(&mut r)?;
                 let code = match (r.opt()?, r.opt()?) {
                     (Some(hash), Some(salt)) => Some(SentCode { hash, salt }),
@@ -213,6 +275,9 @@ impl Step {
                 Self::SelectMfaType { proof, options }
             }
             ChallengeName::MfaSetup => Self::MfaSetup { proof: Proof::read(&mut r)?, verified: r.flag()? },
+            ChallengeName::SelectChallenge => Self::SelectChallenge {
+                options: r.str()?.split(',').map(ChallengeName::parse).collect::<Option<Vec<_>>>()?,
+            },
             _ => return None,
         };
         r.is_empty().then_some(step)
@@ -253,7 +318,7 @@ impl Cognate {
             client_id: client.client_id.clone(),
             sub: user.map(|u| u.sub.clone()),
             username: username.to_string(),
-            challenge: step.challenge().as_str().to_string(),
+            challenge: step.kind().as_str().to_string(),
             // The SRP key or a custom challenge's private answer: sealed like other secrets.
             state: self.sealer.seal(&step.encode()),
             expires: self.clock.now().plus(Duration::from_secs(minutes * 60)),
@@ -263,7 +328,12 @@ impl Cognate {
     }
 
     /// Finds the session behind `token` for this client and challenge.
-    pub(crate) async fn session(&self, client: &AppClient, token: &str, challenge: ChallengeName) -> Result<Open> {
+    pub(crate) async fn session(
+        &self,
+        client: &AppClient,
+        token: &str,
+        challenge: impl Into<StepKind>,
+    ) -> Result<Open> {
         let open = self.session_for(token, challenge).await?;
         if open.row.client_id != client.client_id {
             return Err(invalid_session());
@@ -273,13 +343,14 @@ impl Cognate {
 
     /// Finds the session behind `token` for this challenge, whichever client opened it (the
     /// MFA_SETUP calls name no client).
-    pub(crate) async fn session_for(&self, token: &str, challenge: ChallengeName) -> Result<Open> {
+    pub(crate) async fn session_for(&self, token: &str, kind: impl Into<StepKind>) -> Result<Open> {
+        let kind = kind.into();
         let row = self.store.get_auth_session(&hash_refresh_token(token)).await?.ok_or_else(invalid_session)?;
-        if row.challenge != challenge.as_str() {
+        if row.challenge != kind.as_str() {
             return Err(invalid_session());
         }
         let step = self.sealer.open(&row.state).and_then(|b| Step::decode(&b)).ok_or_else(invalid_session)?;
-        if step.challenge() != challenge {
+        if step.kind() != kind {
             return Err(invalid_session());
         }
         if self.clock.now() >= row.expires {
@@ -354,6 +425,10 @@ mod tests {
                 options: vec![MfaFactor::Sms, MfaFactor::SoftwareToken],
             },
             Step::MfaSetup { proof: Proof::first(FirstFactor::Password), verified: true },
+            Step::SelectChallenge { options: vec![ChallengeName::PasswordSrp, ChallengeName::EmailOtp] },
+            Step::SignedUp,
+            Step::NewPasswordRequired { proof: Proof::first(FirstFactor::SignUp) },
+            Step::Mfa { factor: MfaFactor::Sms, proof: Proof::first(FirstFactor::SmsOtp), code: None, failures: 1 },
             Step::CustomChallenge(Conversation {
                 history: vec![
                     ChallengeResult {

@@ -71,6 +71,7 @@ pub(super) fn password_auth(client_id: &str, username: &str, password: &str) -> 
         parameters: [("USERNAME".to_string(), username.to_string()), ("PASSWORD".to_string(), password.to_string())]
             .into(),
         client_metadata: None,
+        session: None,
     }
 }
 
@@ -222,6 +223,7 @@ async fn refresh_keeps_the_session_facts() {
         flow: crate::signin::AuthFlow::RefreshTokenAuth,
         parameters: [("REFRESH_TOKEN".to_string(), grant.refresh_token.clone().unwrap())].into(),
         client_metadata: None,
+        session: None,
     };
     let again = w.cognate.initiate_auth(refresh).await.unwrap().tokens().unwrap();
     assert_eq!(again.origin_jti, grant.origin_jti);

@@ -37,6 +37,7 @@ async fn srp_sign_in(w: &World, pool_id: &str, client_id: &str, name: &str, pass
             ("SRP_A".to_string(), srp::to_hex(&srp::client::public(&a))),
         ]),
         client_metadata: None,
+        session: None,
     };
     let c = challenge(w.cognate.initiate_auth(start).await?);
     assert_eq!(c.name, crate::signin::ChallengeName::PasswordVerifier);

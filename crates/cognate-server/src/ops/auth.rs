@@ -25,9 +25,9 @@ pub async fn initiate_auth(ctx: &Ctx<'_>, input: &Input, admin: bool) -> OpResul
         .ok_or_else(|| missing("authFlow"))?;
     let parameters = input.opt_secret_map("AuthParameters")?.unwrap_or_default();
     let client_metadata = input.opt_string_map("ClientMetadata")?;
-    input.opt_str("Session", &rules::SESSION)?;
+    let session = input.opt_str("Session", &rules::SESSION)?;
     input.check_context()?;
-    let request = AuthRequest { client_id, pool_id, flow, parameters, client_metadata };
+    let request = AuthRequest { client_id, pool_id, flow, parameters, client_metadata, session };
     let outcome = ctx.state.cognate.initiate_auth(request).await?;
     outcome_json(ctx, outcome).await
 }
@@ -109,5 +109,35 @@ fn challenge_json(c: Challenge) -> Value {
     if let Some(session) = c.session {
         out["Session"] = json!(session);
     }
+    if let Some(available) = c.available {
+        out["AvailableChallenges"] = json!(available.iter().map(|a| a.as_str()).collect::<Vec<_>>());
+    }
     out
+}
+
+pub async fn get_user_auth_factors(ctx: &Ctx<'_>, input: &Input) -> OpResult {
+    let user = super::access_user(ctx, input).await?;
+    auth_factors_json(ctx, &user).await
+}
+
+pub async fn admin_get_user_auth_factors(ctx: &Ctx<'_>, input: &Input) -> OpResult {
+    let pool_id = input.req_str("UserPoolId", &rules::POOL_ID)?;
+    let username = input.req_str("Username", &rules::USERNAME)?;
+    let user = ctx.state.cognate.admin_get_user(&pool_id, &username).await?;
+    auth_factors_json(ctx, &user).await
+}
+
+async fn auth_factors_json(ctx: &Ctx<'_>, user: &cognate_core::user::User) -> OpResult {
+    let factors = ctx.state.cognate.user_auth_factors(user).await?;
+    let mut out = json!({
+        "Username": user.username,
+        "ConfiguredUserAuthFactors": factors.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+    });
+    let mfa = cognate_wire::user::admin_get_user_json(user);
+    for member in ["UserMFASettingList", "PreferredMfaSetting"] {
+        if let Some(value) = mfa.get(member) {
+            out[member] = value.clone();
+        }
+    }
+    Ok(out)
 }

@@ -82,6 +82,8 @@ pub async fn dispatch(op: Operation, ctx: &Ctx<'_>, input: &Input) -> OpResult {
         Operation::SetUserMFAPreference => mfa::set_user_mfa_preference(ctx, input).await,
         Operation::AdminSetUserMFAPreference => mfa::admin_set_user_mfa_preference(ctx, input).await,
         Operation::AdminDeleteSoftwareToken => mfa::admin_delete_software_token(ctx, input).await,
+        Operation::GetUserAuthFactors => auth::get_user_auth_factors(ctx, input).await,
+        Operation::AdminGetUserAuthFactors => auth::admin_get_user_auth_factors(ctx, input).await,
     }
 }
 

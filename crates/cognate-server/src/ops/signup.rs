@@ -1,6 +1,7 @@
 //! SignUp, ConfirmSignUp, ResendConfirmationCode, AdminConfirmSignUp.
 
 use cognate_core::flows::SignUpRequest;
+use cognate_core::DomainError;
 use cognate_wire::{rules, user, ApiError, Input};
 use serde_json::json;
 
@@ -26,10 +27,21 @@ pub async fn sign_up(ctx: &Ctx<'_>, input: &Input) -> OpResult {
         client_metadata: input.opt_string_map("ClientMetadata")?,
     };
     check_context_members(input)?;
+    let client_id = request.client_id.clone();
     let result = ctx.state.cognate.sign_up(request).await?;
     let mut out = json!({ "UserConfirmed": result.confirmed, "UserSub": result.sub });
     if let Some(d) = &result.delivery {
         out["CodeDeliveryDetails"] = user::code_delivery_json(d);
+    }
+    if result.confirmed {
+        // Confirmed at once (PreSignUp): the sign-up itself can sign the user in.
+        let cognate = &ctx.state.cognate;
+        let pool = cognate.client_and_pool(&client_id).await?.1;
+        if let Some(created) = cognate.store.get_user_by_sub(&pool.id, &result.sub).await.map_err(DomainError::from)? {
+            if let Some(session) = cognate.session_after_sign_up(&client_id, &created).await? {
+                out["Session"] = json!(session);
+            }
+        }
     }
     Ok(out)
 }
@@ -42,8 +54,13 @@ pub async fn confirm_sign_up(ctx: &Ctx<'_>, input: &Input) -> OpResult {
     let force = input.opt_bool("ForceAliasCreation")?.unwrap_or(false);
     check_context_members(input)?;
     let metadata = input.opt_string_map("ClientMetadata")?;
-    ctx.state.cognate.confirm_sign_up(&client_id, secret_hash.as_deref(), &username, &code, force, metadata).await?;
-    Ok(json!({}))
+    let cognate = &ctx.state.cognate;
+    let confirmed =
+        cognate.confirm_sign_up(&client_id, secret_hash.as_deref(), &username, &code, force, metadata).await?;
+    match cognate.session_after_sign_up(&client_id, &confirmed).await? {
+        Some(session) => Ok(json!({ "Session": session })),
+        None => Ok(json!({})),
+    }
 }
 
 pub async fn resend_confirmation_code(ctx: &Ctx<'_>, input: &Input) -> OpResult {

@@ -1,0 +1,331 @@
+"""Second factors through Amplify JS v6 (aws-amplify 6.22.1), the client most web apps use.
+
+node/amplify_flow.js runs a list of ``aws-amplify/auth`` calls in one Node process and one
+Amplify session (sign-in is Amplify's default USER_SRP_AUTH) and prints what each returned,
+plus every request Amplify sent. These tests check that what cognate answers is what Amplify
+needs to walk its MFA steps: setUpTOTP / verifyTOTPSetup / updateMFAPreference /
+fetchMFAPreference, and signIn → CONFIRM_SIGN_IN_WITH_TOTP_CODE, CONTINUE_SIGN_IN_WITH_TOTP_SETUP,
+CONFIRM_SIGN_IN_WITH_SMS_CODE, CONFIRM_SIGN_IN_WITH_EMAIL_CODE and
+CONTINUE_SIGN_IN_WITH_MFA_SELECTION → confirmSignIn → signed in. Amplify maps Cognito's
+challenge names, parameters and error names itself, so a wrong member name or shape shows up
+here as a wrong nextStep or a thrown error, even where boto3 (test_mfa.py) is satisfied.
+
+Codes: TOTP codes come from the driver's ``totp`` step (the next 30 s step after a
+VerifySoftwareToken, which spends the current one) or from pyotp; an SMS or email code sent
+mid-flow is read from cognate's outbox while node waits in a ``waitForFile`` step.
+
+The node packages are pinned in node/package.json and installed by scripts/test.sh; the tests
+skip only when node or node/node_modules is missing, and fail instead under
+``COGNATE_REQUIRE_NODE=1`` (CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+
+from helpers import PASSWORD, App, confirmed_user, make_app, masked_email
+
+NODE_DIR = Path(__file__).resolve().parent / "node"
+SCRIPT = NODE_DIR / "amplify_flow.js"
+NODE_TIMEOUT = 60.0
+CODE_TIMEOUT = 20.0  # seconds to wait for a mid-flow code in the outbox
+
+SNS = {"SnsCallerArn": "arn:aws:iam::123456789012:role/cognito-sms", "ExternalId": "cognate-tests"}
+TOTP_ONLY = {"SoftwareTokenMfaConfiguration": {"Enabled": True}}
+# Amplify signs in with SRP and refreshes; the password flow is for the boto3 set-up steps.
+AMPLIFY_CLIENT = {
+    "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+}
+SIGNED_IN = {"isSignedIn": True, "nextStep": {"signInStep": "DONE"}}
+
+
+def _missing(reason: str) -> None:
+    # CI sets COGNATE_REQUIRE_NODE=1: there a missing client is a failure, never a skip.
+    if os.environ.get("COGNATE_REQUIRE_NODE") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    executable = shutil.which("node")
+    if executable is None:
+        _missing("node is not installed (scripts/test.sh installs the JS clients when it is)")
+    if not (NODE_DIR / "node_modules" / "aws-amplify").is_dir():
+        _missing(f"aws-amplify is not installed: run `npm ci` in {NODE_DIR}")
+    return executable
+
+
+def mfa_app(idp: Any, mode: str = "OPTIONAL", **config: Any) -> App:
+    app = make_app(idp, client=AMPLIFY_CLIENT)
+    idp.set_user_pool_mfa_config(UserPoolId=app.pool_id, MfaConfiguration=mode, **(config or TOTP_ONLY))
+    return app
+
+
+def set_up_app(app: App, username: str, password: str = PASSWORD) -> str:
+    """Pairs an authenticator app with boto3 and makes it preferred; returns the secret.
+
+    Spends the current 30 s step: the next sign-in must use the next step's code."""
+    access = app.tokens(username, password)["AccessToken"]
+    secret = app.idp.associate_software_token(AccessToken=access)["SecretCode"]
+    verified = app.idp.verify_software_token(AccessToken=access, UserCode=pyotp.TOTP(secret).now(),
+                                             FriendlyDeviceName="my phone")
+    assert verified["Status"] == "SUCCESS"
+    app.idp.set_user_mfa_preference(AccessToken=access,
+                                    SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    return secret
+
+
+def last_outbox_id(server: Any, recipient: str) -> int:
+    entries = server.outbox(to=recipient)
+    return entries[-1]["id"] if entries else 0
+
+
+def amplify(node: str, server: Any, app: App, steps: list[dict], *,
+            code_to: Path | None = None, code_from: tuple[str, int] | None = None) -> dict:
+    """Run node/amplify_flow.js (with a request trace); returns its one JSON line, parsed.
+
+    With ``code_from=(recipient, after_id)`` the newest outbox code for ``recipient`` newer
+    than ``after_id`` is written to ``code_to`` once it appears, for a ``waitForFile`` step.
+    """
+    request = {"endpoint": server.url, "userPoolId": app.pool_id, "clientId": app.client_id,
+               "steps": steps, "trace": True, "timeoutMs": int(NODE_TIMEOUT * 1000) - 5000}
+    with tempfile.TemporaryFile("w+") as stdin:
+        stdin.write(json.dumps(request))
+        stdin.seek(0)
+        proc = subprocess.Popen([node, str(SCRIPT)], stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=NODE_DIR)
+    try:
+        if code_from is not None:
+            assert code_to is not None
+            recipient, after_id = code_from
+            deadline = time.monotonic() + CODE_TIMEOUT
+            while proc.poll() is None and time.monotonic() < deadline:
+                fresh = [e for e in server.outbox(to=recipient) if e["id"] > after_id]
+                if fresh:
+                    scratch = code_to.with_suffix(".tmp")
+                    scratch.write_text(fresh[-1]["code"])
+                    scratch.rename(code_to)  # node never reads a half-written file
+                    break
+                time.sleep(0.1)
+        stdout, stderr = proc.communicate(timeout=NODE_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, f"node exited {proc.returncode}\n{stderr}"
+    lines = stdout.strip().splitlines()
+    assert len(lines) == 1, f"expected one JSON line, got {stdout!r}\n{stderr}"
+    return json.loads(lines[0])
+
+
+def outputs(result: dict) -> list[Any]:
+    """Each step's output, after asserting the whole run went through."""
+    assert result["ok"], json.dumps(result, indent=1)
+    return [step.get("output") for step in result["results"]]
+
+
+def sign_in(username: str) -> dict:
+    return {"op": "signIn", "username": username, "password": PASSWORD}
+
+
+# ----------------------------------------------------------------------------- authenticator apps
+
+
+def test_amplify_sets_up_totp_then_signs_in_with_it(node, cognate):
+    idp = cognate.idp()
+    app = mfa_app(idp)
+    user = confirmed_user(app, cognate)
+    steps = [
+        sign_in(user.username),                                               # 0
+        {"op": "setUpTOTP"},                                                  # 1
+        {"op": "totp", "secretFrom": 1},                                      # 2
+        {"op": "verifyTOTPSetup", "code": {"fromStep": 2}, "friendlyDeviceName": "my phone"},
+        {"op": "updateMFAPreference", "totp": "PREFERRED"},                   # 4
+        {"op": "fetchMFAPreference"},                                         # 5
+        {"op": "signOut"},                                                    # 6
+        sign_in(user.username),                                               # 7
+        {"op": "totp", "secretFrom": 1, "wrong": True},                       # 8
+        {"op": "confirmSignIn", "challengeResponse": {"fromStep": 8}, "expectError": True},
+        {"op": "totp", "secretFrom": 1, "offsetSteps": 1},                    # 10
+        {"op": "confirmSignIn", "challengeResponse": {"fromStep": 10}},       # 11
+        {"op": "fetchAuthSession"},                                           # 12
+        {"op": "getCurrentUser"},                                             # 13
+    ]
+    result = amplify(node, cognate, app, steps)
+    out = outputs(result)
+    assert out[0] == SIGNED_IN
+    secret = out[1]["sharedSecret"]
+    assert len(secret) == 32 and set(secret) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    # The account name is the ID token's cognito:username; setUpTOTP passes it through
+    # JSON.stringify (Amplify's own doing), hence the quotes.
+    assert out[1]["setupUri"] == f"otpauth://totp/cognate:%22{user.username}%22?secret={secret}&issuer=cognate"
+    assert out[5] == {"enabled": ["TOTP"], "preferred": "TOTP"}
+    assert out[7] == {"isSignedIn": False, "nextStep": {"signInStep": "CONFIRM_SIGN_IN_WITH_TOTP_CODE"}}
+    wrong = result["results"][9]
+    assert wrong["ok"] is False, wrong
+    assert wrong["error"] == {"name": "CodeMismatchException", "message": "Invalid code received for user"}
+    assert out[11] == SIGNED_IN
+    session = out[12]
+    assert session["idToken"] and session["accessToken"]
+    assert out[13]["username"] == user.username
+    assert idp.get_user(AccessToken=session["accessToken"])["Username"] == user.username
+    # Amplify answered the challenge it was given, with the code it was given.
+    answers = [r["body"] for r in result["requests"] if r["target"] == "RespondToAuthChallenge"
+               and r["body"].get("ChallengeName") == "SOFTWARE_TOKEN_MFA"]
+    assert [a["ChallengeResponses"]["SOFTWARE_TOKEN_MFA_CODE"] for a in answers] == \
+        [out[8]["value"], out[10]["value"]]
+    got = app.admin_get_user(user.username)
+    assert (got["UserMFASettingList"], got["PreferredMfaSetting"]) == (["SOFTWARE_TOKEN_MFA"], "SOFTWARE_TOKEN_MFA")
+
+
+def test_amplify_sets_up_totp_during_sign_in_when_mfa_is_required(node, cognate):
+    idp = cognate.idp()
+    app = mfa_app(idp, mode="ON")
+    user = confirmed_user(app, cognate)
+    steps = [
+        sign_in(user.username),                                               # 0
+        {"op": "totp", "secretFrom": 0},                                      # 1
+        {"op": "confirmSignIn", "challengeResponse": {"fromStep": 1}},        # 2
+        {"op": "fetchAuthSession"},                                           # 3
+    ]
+    out = outputs(amplify(node, cognate, app, steps))
+    started = out[0]
+    assert started["isSignedIn"] is False
+    assert started["nextStep"]["signInStep"] == "CONTINUE_SIGN_IN_WITH_TOTP_SETUP", started
+    details = started["nextStep"]["totpSetupDetails"]
+    assert len(details["sharedSecret"]) == 32
+    assert details["setupUri"] == \
+        f"otpauth://totp/cognate:{user.username}?secret={details['sharedSecret']}&issuer=cognate"
+    assert out[2] == SIGNED_IN
+    assert out[3]["accessToken"]
+    got = app.admin_get_user(user.username)
+    assert got["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
+    assert got["PreferredMfaSetting"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_amplify_turning_totp_off_lets_sign_in_finish_without_a_code(node, cognate):
+    idp = cognate.idp()
+    app = mfa_app(idp)
+    user = confirmed_user(app, cognate)
+    secret = set_up_app(app, user.username)
+    steps = [
+        sign_in(user.username),                                               # 0
+        {"op": "totp", "secret": secret, "offsetSteps": 1},                   # 1
+        {"op": "confirmSignIn", "challengeResponse": {"fromStep": 1}},        # 2
+        {"op": "updateMFAPreference", "totp": "DISABLED"},                    # 3
+        {"op": "fetchMFAPreference"},                                         # 4
+        {"op": "signOut"},                                                    # 5
+        sign_in(user.username),                                               # 6
+        {"op": "fetchAuthSession"},                                           # 7
+    ]
+    out = outputs(amplify(node, cognate, app, steps))
+    assert out[0]["nextStep"]["signInStep"] == "CONFIRM_SIGN_IN_WITH_TOTP_CODE", out[0]
+    assert out[2] == SIGNED_IN
+    assert out[4] == {}  # nothing enabled, nothing preferred
+    assert out[6] == SIGNED_IN
+    assert out[7]["accessToken"]
+    got = app.admin_get_user(user.username)
+    assert "UserMFASettingList" not in got and "PreferredMfaSetting" not in got
+
+
+# ----------------------------------------------------------------------------- codes sent mid-flow
+
+
+def test_amplify_sms_mfa_sends_a_code_and_confirm_sign_in_takes_it(node, cognate, tmp_path):
+    idp = cognate.idp()
+    app = make_app(idp, pool={"MfaConfiguration": "OPTIONAL", "SmsConfiguration": SNS},
+                   client=AMPLIFY_CLIENT)
+    user = confirmed_user(app, cognate)
+    phone = "+15555550147"
+    idp.admin_update_user_attributes(UserPoolId=app.pool_id, Username=user.username,
+                                     UserAttributes=[{"Name": "phone_number", "Value": phone}])
+    idp.admin_set_user_mfa_preference(UserPoolId=app.pool_id, Username=user.username,
+                                      SMSMfaSettings={"Enabled": True, "PreferredMfa": True})
+    code_file = tmp_path / "code"
+    steps = [
+        sign_in(user.username),                                               # 0
+        {"op": "waitForFile", "path": str(code_file)},                        # 1
+        {"op": "confirmSignIn", "challengeResponse": {"fromStep": 1}},        # 2
+        {"op": "fetchAuthSession"},                                           # 3
+    ]
+    result = amplify(node, cognate, app, steps, code_to=code_file,
+                     code_from=(phone, last_outbox_id(cognate, phone)))
+    out = outputs(result)
+    assert out[0] == {"isSignedIn": False, "nextStep": {
+        "signInStep": "CONFIRM_SIGN_IN_WITH_SMS_CODE",
+        "codeDeliveryDetails": {"deliveryMedium": "SMS", "destination": "+*******0147"},
+    }}
+    assert out[2] == SIGNED_IN
+    assert out[3]["accessToken"]
+    assert cognate.latest_message(phone)["medium"].upper() == "SMS"
+
+
+def test_amplify_email_mfa_mails_a_code_and_confirm_sign_in_takes_it(node, cognate, tmp_path):
+    idp = cognate.idp()
+    app = mfa_app(idp, SoftwareTokenMfaConfiguration={"Enabled": True},
+                  EmailMfaConfiguration={"Message": "Your sign-in code is {####}", "Subject": "Sign-in code"})
+    user = confirmed_user(app, cognate)
+    idp.admin_set_user_mfa_preference(UserPoolId=app.pool_id, Username=user.username,
+                                      EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+    code_file = tmp_path / "code"
+    steps = [
+        sign_in(user.username),                                               # 0
+        {"op": "waitForFile", "path": str(code_file)},                        # 1
+        {"op": "confirmSignIn", "challengeResponse": {"fromStep": 1}},        # 2
+        {"op": "fetchAuthSession"},                                           # 3
+        {"op": "fetchMFAPreference"},                                         # 4
+    ]
+    result = amplify(node, cognate, app, steps, code_to=code_file,
+                     code_from=(user.email, last_outbox_id(cognate, user.email)))
+    out = outputs(result)
+    started = out[0]
+    assert started["isSignedIn"] is False
+    assert started["nextStep"]["signInStep"] == "CONFIRM_SIGN_IN_WITH_EMAIL_CODE", started
+    delivery = started["nextStep"]["codeDeliveryDetails"]
+    assert delivery["deliveryMedium"] == "EMAIL"
+    assert delivery["destination"] == masked_email(user.email)
+    assert out[2] == SIGNED_IN
+    assert out[3]["accessToken"]
+    assert out[4] == {"enabled": ["EMAIL"], "preferred": "EMAIL"}
+    mail = cognate.latest_message(user.email)
+    assert mail["subject"] == "Sign-in code"
+    assert mail["body"] == f"Your sign-in code is {out[1]['value']}"
+
+
+def test_amplify_lets_the_user_choose_between_totp_and_email(node, cognate):
+    idp = cognate.idp()
+    app = mfa_app(idp, SoftwareTokenMfaConfiguration={"Enabled": True},
+                  EmailMfaConfiguration={"Message": "Your code: {####}"})
+    user = confirmed_user(app, cognate)
+    secret = set_up_app(app, user.username)
+    idp.admin_set_user_mfa_preference(UserPoolId=app.pool_id, Username=user.username,
+                                      EmailMfaSettings={"Enabled": True},
+                                      SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": False})
+    steps = [
+        sign_in(user.username),                                               # 0
+        {"op": "confirmSignIn", "challengeResponse": "TOTP"},                 # 1
+        {"op": "totp", "secret": secret, "offsetSteps": 1},                   # 2
+        {"op": "confirmSignIn", "challengeResponse": {"fromStep": 2}},        # 3
+        {"op": "fetchMFAPreference"},                                         # 4
+    ]
+    result = amplify(node, cognate, app, steps)
+    out = outputs(result)
+    assert out[0] == {"isSignedIn": False, "nextStep": {
+        "signInStep": "CONTINUE_SIGN_IN_WITH_MFA_SELECTION", "allowedMFATypes": ["TOTP", "EMAIL"]}}
+    assert out[1] == {"isSignedIn": False, "nextStep": {"signInStep": "CONFIRM_SIGN_IN_WITH_TOTP_CODE"}}
+    assert out[3] == SIGNED_IN
+    assert out[4] == {"enabled": ["TOTP", "EMAIL"]}
+    selected = [r["body"] for r in result["requests"] if r["target"] == "RespondToAuthChallenge"
+                and r["body"].get("ChallengeName") == "SELECT_MFA_TYPE"]
+    assert [s["ChallengeResponses"]["ANSWER"] for s in selected] == ["SOFTWARE_TOKEN_MFA"]
