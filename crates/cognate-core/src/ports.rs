@@ -11,7 +11,7 @@ use crate::group::Group;
 use crate::ids::Timestamp;
 use crate::pool::UserPool;
 use crate::user::{
-    AliasClaim, AliasKind, AuthSession, NewUser, OutboxMessage, RefreshToken, SignInFailures, StoredCode, User,
+    AliasClaim, AliasKind, AuthSession, Device, NewUser, OutboxMessage, RefreshToken, SignInFailures, StoredCode, User,
     UserStatus, UserUpdate,
 };
 
@@ -147,7 +147,16 @@ pub struct SigningKey {
 /// one transaction; uniqueness of usernames and aliases is the backend's unique indexes,
 /// reported as [`StoreError::Conflict`].
 pub trait Store:
-    PoolStore + UserStore + GroupStore + CodeStore + LimitStore + TokenStore + SessionStore + OutboxStore + MetaStore
+    PoolStore
+    + UserStore
+    + GroupStore
+    + CodeStore
+    + LimitStore
+    + TokenStore
+    + SessionStore
+    + OutboxStore
+    + MetaStore
+    + DeviceStore
 {
 }
 
@@ -161,14 +170,15 @@ impl<T> Store for T where
         + SessionStore
         + OutboxStore
         + MetaStore
+        + DeviceStore
 {
 }
 
 /// The storage traits, to bring into scope where a `dyn Store` is called.
 pub mod stores {
     pub use super::{
-        CodeStore, GroupStore, LimitStore, MetaStore, OutboxStore, PoolStore, SessionStore, Store, TokenStore,
-        UserStore,
+        CodeStore, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxStore, PoolStore, SessionStore, Store,
+        TokenStore, UserStore,
     };
 }
 
@@ -379,4 +389,25 @@ pub trait MetaStore: Send + Sync {
     async fn claim_meta(&self, name: &str, value: &str) -> Result<String, StoreError>;
     /// Records `value` under `name`, replacing what was there.
     async fn set_meta(&self, name: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// The devices users sign in from (they go with their user).
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// `Conflict{other}` when the key is taken.
+    async fn insert_device(&self, device: &Device) -> Result<(), StoreError>;
+    async fn get_device(&self, pool_id: &str, key: &str) -> Result<Option<Device>, StoreError>;
+    /// Replaces what can change (verifier, name, remembered, modified, last authenticated);
+    /// `NotFound` when the device is gone.
+    async fn update_device(&self, device: &Device) -> Result<(), StoreError>;
+    /// A user's devices ordered by key, strictly after `after`.
+    async fn list_devices(
+        &self,
+        pool_id: &str,
+        sub: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Device>, StoreError>;
+    /// Returns whether it was there.
+    async fn delete_device(&self, pool_id: &str, key: &str) -> Result<bool, StoreError>;
 }

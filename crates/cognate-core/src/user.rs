@@ -363,6 +363,24 @@ pub struct AuthSession {
     pub expires: Timestamp,
 }
 
+/// A device a user signed in from, tracked when the pool's `DeviceConfiguration` asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub pool_id: String,
+    pub sub: String,
+    /// `<region>_<uuid>`: what the client sends back as `DEVICE_KEY`.
+    pub key: String,
+    /// The SRP "pool" of the device's verifier.
+    pub group_key: String,
+    /// The device's SRP salt and verifier from ConfirmDevice, sealed; `None` until confirmed.
+    pub verifier: Option<String>,
+    pub name: Option<String>,
+    pub remembered: bool,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+    pub last_authenticated: Timestamp,
+}
+
 /// Failed sign-ins of one user since the last success (or the last quiet period).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignInFailures {

@@ -6,3 +6,20 @@ ALTER TABLE users ADD COLUMN totp_secret TEXT;
 ALTER TABLE users ADD COLUMN totp_name TEXT;
 ALTER TABLE users ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN totp_pending TEXT;
+
+-- Devices users sign in from, with the SRP verifier ConfirmDevice gives them (sealed).
+CREATE TABLE devices (
+    pool_id TEXT COLLATE "C" NOT NULL,
+    device_key TEXT COLLATE "C" NOT NULL,
+    sub TEXT COLLATE "C" NOT NULL,
+    group_key TEXT NOT NULL,
+    verifier TEXT,
+    name TEXT,
+    remembered BOOLEAN NOT NULL,
+    created BIGINT NOT NULL,
+    modified BIGINT NOT NULL,
+    last_authenticated BIGINT NOT NULL,
+    PRIMARY KEY (pool_id, device_key),
+    FOREIGN KEY (pool_id, sub) REFERENCES users(pool_id, sub) ON DELETE CASCADE
+);
+CREATE INDEX devices_by_user ON devices(pool_id, sub, device_key);

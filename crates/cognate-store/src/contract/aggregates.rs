@@ -288,3 +288,61 @@ pub(super) async fn second_factors(store: &dyn Store) {
     let user = store.get_user_by_sub("us-east-1_M", "s-mfa").await.unwrap().unwrap();
     assert_eq!(user.mfa, UserMfa::default());
 }
+
+/// Devices: keyed per pool, listed per user by key, updated in place, gone with their user.
+pub(super) async fn devices(store: &dyn Store) {
+    store.insert_pool(&pool("us-east-1_D")).await.unwrap();
+    store.create_user(&user("us-east-1_D", "s-dev", "dev", "d@example.com"), None, None).await.unwrap();
+    store.create_user(&user("us-east-1_D", "s-other", "other", "o@example.com"), None, None).await.unwrap();
+    let device = |key: &str, sub: &str| Device {
+        pool_id: "us-east-1_D".into(),
+        sub: sub.into(),
+        key: key.into(),
+        group_key: "-grp".into(),
+        verifier: None,
+        name: None,
+        remembered: false,
+        created: Timestamp(1),
+        modified: Timestamp(1),
+        last_authenticated: Timestamp(1),
+    };
+    for key in ["us-east-1_c", "us-east-1_a", "us-east-1_b"] {
+        store.insert_device(&device(key, "s-dev")).await.unwrap();
+    }
+    store.insert_device(&device("us-east-1_z", "s-other")).await.unwrap();
+    assert_eq!(
+        store.insert_device(&device("us-east-1_a", "s-other")).await,
+        Err(StoreError::Conflict(Conflict::Other)),
+        "a key is taken once"
+    );
+    assert_eq!(
+        store.insert_device(&device("us-east-1_q", "nobody")).await,
+        Err(StoreError::Conflict(Conflict::Missing)),
+        "a device belongs to a user"
+    );
+    let keys = |list: Vec<Device>| list.into_iter().map(|d| d.key).collect::<Vec<_>>();
+    assert_eq!(keys(store.list_devices("us-east-1_D", "s-dev", None, 10).await.unwrap()), [
+        "us-east-1_a",
+        "us-east-1_b",
+        "us-east-1_c"
+    ]);
+    assert_eq!(keys(store.list_devices("us-east-1_D", "s-dev", Some("us-east-1_a"), 1).await.unwrap()), [
+        "us-east-1_b"
+    ]);
+    let confirmed = Device {
+        verifier: Some("sealed-v".into()),
+        name: Some("laptop".into()),
+        remembered: true,
+        modified: Timestamp(5),
+        last_authenticated: Timestamp(6),
+        ..device("us-east-1_b", "s-dev")
+    };
+    store.update_device(&confirmed).await.unwrap();
+    assert_eq!(store.get_device("us-east-1_D", "us-east-1_b").await.unwrap(), Some(confirmed));
+    assert_eq!(store.update_device(&device("us-east-1_nope", "s-dev")).await, Err(StoreError::NotFound));
+    assert!(store.delete_device("us-east-1_D", "us-east-1_a").await.unwrap());
+    assert!(!store.delete_device("us-east-1_D", "us-east-1_a").await.unwrap());
+    store.delete_user("us-east-1_D", "s-dev").await.unwrap();
+    assert!(store.list_devices("us-east-1_D", "s-dev", None, 10).await.unwrap().is_empty());
+    assert!(store.get_device("us-east-1_D", "us-east-1_z").await.unwrap().is_some());
+}

@@ -14,16 +14,17 @@ use cognate_core::group::Group;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
 use cognate_core::ports::{
-    AttributeChange, CodeStore, Confirmation, GroupStore, LimitStore, MetaStore, OutboxEntry, OutboxQuery, OutboxStore,
+    AttributeChange, CodeStore, Confirmation, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxEntry, OutboxQuery, OutboxStore,
     PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
 };
 use cognate_core::user::{
-    AliasClaim, AliasKind, Attributes, AuthSession, Medium, MfaChoice, NewUser, OutboxMessage, RefreshToken,
+    AliasClaim, AliasKind, Attributes, AuthSession, Device, Medium, MfaChoice, NewUser, OutboxMessage, RefreshToken,
     SignInFailures, StoredCode, TotpToken, User, UserMfa, UserStatus, UserUpdate,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 
 mod codes;
+mod devices;
 mod groups;
 mod limits;
 mod outbox;

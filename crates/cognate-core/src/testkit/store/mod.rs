@@ -4,6 +4,7 @@
 use super::*;
 
 mod codes;
+mod devices;
 mod groups;
 mod limits;
 mod outbox;
@@ -37,4 +38,5 @@ struct Mem {
     meta: HashMap<String, String>,
     holds: HashMap<(String, String), Timestamp>,
     keys: Vec<SigningKey>,
+    devices: HashMap<(String, String), Device>,
 }

@@ -35,6 +35,7 @@ impl PoolStore for MemStore {
         m.groups.retain(|(p, _), _| p != pool_id);
         m.members.retain(|(p, _, _)| p != pool_id);
         m.keys.retain(|k| k.pool_id != pool_id);
+        m.devices.retain(|(p, _), _| p != pool_id);
         Ok(())
     }
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, StoreError> {
