@@ -1,18 +1,30 @@
-"""Second factors through Amplify JS v6 (aws-amplify 6.22.1), the client most web apps use.
+"""Second factors, choice-based sign-in and autoSignIn through Amplify JS v6 (aws-amplify
+6.22.1), the client most web apps use.
 
 node/amplify_flow.js runs a list of ``aws-amplify/auth`` calls in one Node process and one
-Amplify session (sign-in is Amplify's default USER_SRP_AUTH) and prints what each returned,
-plus every request Amplify sent. These tests check that what cognate answers is what Amplify
-needs to walk its MFA steps: setUpTOTP / verifyTOTPSetup / updateMFAPreference /
-fetchMFAPreference, and signIn → CONFIRM_SIGN_IN_WITH_TOTP_CODE, CONTINUE_SIGN_IN_WITH_TOTP_SETUP,
-CONFIRM_SIGN_IN_WITH_SMS_CODE, CONFIRM_SIGN_IN_WITH_EMAIL_CODE and
-CONTINUE_SIGN_IN_WITH_MFA_SELECTION → confirmSignIn → signed in. Amplify maps Cognito's
-challenge names, parameters and error names itself, so a wrong member name or shape shows up
-here as a wrong nextStep or a thrown error, even where boto3 (test_mfa.py) is satisfied.
+Amplify session (sign-in is Amplify's default USER_SRP_AUTH unless a step names another
+authFlowType) and prints what each returned, plus every request Amplify sent. These tests check
+that what cognate answers is what Amplify needs to walk its steps:
+
+* MFA: setUpTOTP / verifyTOTPSetup / updateMFAPreference / fetchMFAPreference, and signIn →
+  CONFIRM_SIGN_IN_WITH_TOTP_CODE, CONTINUE_SIGN_IN_WITH_TOTP_SETUP, CONFIRM_SIGN_IN_WITH_SMS_CODE,
+  CONFIRM_SIGN_IN_WITH_EMAIL_CODE and CONTINUE_SIGN_IN_WITH_MFA_SELECTION → confirmSignIn →
+  signed in;
+* choice-based sign-in (authFlowType USER_AUTH, InitiateAuth USER_AUTH; boto3 side in
+  test_user_auth.py): a preferredChallenge EMAIL_OTP → CONFIRM_SIGN_IN_WITH_EMAIL_CODE, and
+  CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION → confirmSignIn(EMAIL_OTP | PASSWORD |
+  PASSWORD_SRP) → the code or CONFIRM_SIGN_IN_WITH_PASSWORD → signed in;
+* autoSignIn: signUp → confirmSignUp → COMPLETE_AUTO_SIGN_IN → autoSignIn(), with USER_AUTH
+  (InitiateAuth with the Session ConfirmSignUp returned) and with the password (SRP).
+
+Amplify maps Cognito's challenge names, parameters and error names itself, so a wrong member
+name or shape shows up here as a wrong nextStep or a thrown error, even where boto3
+(test_mfa.py, test_user_auth.py) is satisfied.
 
 Codes: TOTP codes come from the driver's ``totp`` step (the next 30 s step after a
 VerifySoftwareToken, which spends the current one) or from pyotp; an SMS or email code sent
-mid-flow is read from cognate's outbox while node waits in a ``waitForFile`` step.
+mid-flow (MFA and sign-up codes have six digits, passwordless sign-in codes eight) is read from
+cognate's outbox while node waits in a ``waitForFile`` step.
 
 The node packages are pinned in node/package.json and installed by scripts/test.sh; the tests
 skip only when node or node/node_modules is missing, and fail instead under
@@ -23,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -33,7 +46,7 @@ from typing import Any
 import pyotp
 import pytest
 
-from helpers import PASSWORD, App, confirmed_user, make_app, masked_email
+from helpers import PASSWORD, App, confirmed_user, make_app, masked_email, unique_email, unique_name
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 SCRIPT = NODE_DIR / "amplify_flow.js"
@@ -92,11 +105,13 @@ def last_outbox_id(server: Any, recipient: str) -> int:
 
 
 def amplify(node: str, server: Any, app: App, steps: list[dict], *,
-            code_to: Path | None = None, code_from: tuple[str, int] | None = None) -> dict:
+            code_to: Path | None = None, code_from: tuple[str, int] | None = None,
+            code_re: re.Pattern[str] | None = None) -> dict:
     """Run node/amplify_flow.js (with a request trace); returns its one JSON line, parsed.
 
     With ``code_from=(recipient, after_id)`` the newest outbox code for ``recipient`` newer
-    than ``after_id`` is written to ``code_to`` once it appears, for a ``waitForFile`` step.
+    than ``after_id`` is written to ``code_to`` once it appears, for a ``waitForFile`` step:
+    the entry's ``code``, or with ``code_re`` the first group that pattern finds in its body.
     """
     request = {"endpoint": server.url, "userPoolId": app.pool_id, "clientId": app.client_id,
                "steps": steps, "trace": True, "timeoutMs": int(NODE_TIMEOUT * 1000) - 5000}
@@ -114,7 +129,13 @@ def amplify(node: str, server: Any, app: App, steps: list[dict], *,
                 fresh = [e for e in server.outbox(to=recipient) if e["id"] > after_id]
                 if fresh:
                     scratch = code_to.with_suffix(".tmp")
-                    scratch.write_text(fresh[-1]["code"])
+                    if code_re is None:
+                        code = fresh[-1]["code"]
+                    else:
+                        match = code_re.search(fresh[-1]["body"] or "")
+                        assert match, f"no code in outbox body {fresh[-1]['body']!r}"
+                        code = match.group(1)
+                    scratch.write_text(code)
                     scratch.rename(code_to)  # node never reads a half-written file
                     break
                 time.sleep(0.1)
@@ -329,3 +350,198 @@ def test_amplify_lets_the_user_choose_between_totp_and_email(node, cognate):
     selected = [r["body"] for r in result["requests"] if r["target"] == "RespondToAuthChallenge"
                 and r["body"].get("ChallengeName") == "SELECT_MFA_TYPE"]
     assert [s["ChallengeResponses"]["ANSWER"] for s in selected] == ["SOFTWARE_TOKEN_MFA"]
+
+
+# -------------------------------------------------------------- choice-based sign-in (USER_AUTH)
+#
+# signIn({options: {authFlowType: 'USER_AUTH'}}) sends InitiateAuth USER_AUTH; Cognito answers
+# SELECT_CHALLENGE with the top-level AvailableChallenges (Amplify's
+# CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION), or with PREFERRED_CHALLENGE the chosen factor
+# straight away. Passwordless sign-in codes have eight digits (test_user_auth.py has the boto3
+# side).
+
+CHOICE_CLIENT = {
+    "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+}
+EMAIL_FIRST = {"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}}
+EIGHT_DIGITS = re.compile(r"\b(\d{8})\b")
+SIX_DIGITS = re.compile(r"\b(\d{6})\b")
+
+
+def choice_app(idp: Any) -> App:
+    return make_app(idp, pool=EMAIL_FIRST, client=CHOICE_CLIENT)
+
+
+def user_auth_sign_in(username: str, **options: str) -> dict:
+    return {"op": "signIn", "username": username, "authFlowType": "USER_AUTH", **options}
+
+
+def sent(result: dict, target: str) -> list[dict]:
+    """The bodies of the requests Amplify sent to ``target``, in order."""
+    return [r["body"] for r in result["requests"] if r["target"] == target]
+
+
+def email_code_step(email: str) -> dict:
+    return {"isSignedIn": False, "nextStep": {
+        "signInStep": "CONFIRM_SIGN_IN_WITH_EMAIL_CODE",
+        "codeDeliveryDetails": {"deliveryMedium": "EMAIL", "destination": masked_email(email)},
+    }}
+
+
+def test_amplify_user_auth_with_a_preferred_email_code_signs_in(node, cognate, tmp_path):
+    app = choice_app(cognate.idp())
+    user = confirmed_user(app, cognate)
+    code_file = tmp_path / "code"
+    steps = [
+        user_auth_sign_in(user.username, preferredChallenge="EMAIL_OTP"),    # 0
+        {"op": "waitForFile", "path": str(code_file)},                        # 1
+        {"op": "confirmSignIn", "challengeResponse": "00000000", "expectError": True},
+        {"op": "confirmSignIn", "challengeResponse": {"fromStep": 1}},        # 3
+        {"op": "fetchAuthSession"},                                           # 4
+        {"op": "getCurrentUser"},                                             # 5
+    ]
+    result = amplify(node, cognate, app, steps, code_to=code_file, code_re=EIGHT_DIGITS,
+                     code_from=(user.email, last_outbox_id(cognate, user.email)))
+    out = outputs(result)
+    assert out[0] == email_code_step(user.email)
+    code = out[1]["value"]
+    assert re.fullmatch(r"\d{8}", code)
+    wrong = result["results"][2]
+    assert wrong["ok"] is False and wrong["error"]["name"] == "CodeMismatchException", wrong
+    assert out[3] == SIGNED_IN
+    assert out[4]["idToken"] and out[4]["accessToken"]
+    assert out[5]["username"] == user.username
+    assert out[5]["signInDetails"] == {"loginId": user.username, "authFlowType": "USER_AUTH"}
+    [started] = sent(result, "InitiateAuth")
+    assert started["AuthFlow"] == "USER_AUTH"
+    assert started["AuthParameters"] == {"USERNAME": user.username, "PREFERRED_CHALLENGE": "EMAIL_OTP"}
+    answers = sent(result, "RespondToAuthChallenge")
+    assert [(a["ChallengeName"], a["ChallengeResponses"]) for a in answers] == [
+        ("EMAIL_OTP", {"USERNAME": user.username, "EMAIL_OTP_CODE": "00000000"}),
+        ("EMAIL_OTP", {"USERNAME": user.username, "EMAIL_OTP_CODE": code}),
+    ]
+
+
+def test_amplify_user_auth_lets_the_user_pick_an_email_code(node, cognate, tmp_path):
+    app = choice_app(cognate.idp())
+    user = confirmed_user(app, cognate)
+    code_file = tmp_path / "code"
+    steps = [
+        user_auth_sign_in(user.username),                                     # 0
+        {"op": "confirmSignIn", "challengeResponse": "EMAIL_OTP"},            # 1
+        {"op": "waitForFile", "path": str(code_file)},                        # 2
+        {"op": "confirmSignIn", "challengeResponse": {"fromStep": 2}},        # 3
+        {"op": "fetchAuthSession"},                                           # 4
+    ]
+    result = amplify(node, cognate, app, steps, code_to=code_file, code_re=EIGHT_DIGITS,
+                     code_from=(user.email, last_outbox_id(cognate, user.email)))
+    out = outputs(result)
+    assert out[0] == {"isSignedIn": False, "nextStep": {
+        "signInStep": "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION",
+        "availableChallenges": ["PASSWORD_SRP", "PASSWORD", "EMAIL_OTP"],
+    }}
+    assert out[1] == email_code_step(user.email)
+    assert out[3] == SIGNED_IN
+    assert out[4]["accessToken"]
+    [started] = sent(result, "InitiateAuth")
+    assert (started["AuthFlow"], started["AuthParameters"]) == ("USER_AUTH", {"USERNAME": user.username})
+    answers = sent(result, "RespondToAuthChallenge")
+    assert [(a["ChallengeName"], a["ChallengeResponses"]) for a in answers] == [
+        ("SELECT_CHALLENGE", {"USERNAME": user.username, "ANSWER": "EMAIL_OTP"}),
+        ("EMAIL_OTP", {"USERNAME": user.username, "EMAIL_OTP_CODE": out[2]["value"]}),
+    ]
+
+
+@pytest.mark.parametrize("factor", ["PASSWORD", "PASSWORD_SRP"])
+def test_amplify_user_auth_lets_the_user_pick_a_password(node, cognate, factor):
+    app = choice_app(cognate.idp())
+    user = confirmed_user(app, cognate)
+    steps = [
+        user_auth_sign_in(user.username),                                     # 0
+        {"op": "confirmSignIn", "challengeResponse": factor},                 # 1: no request
+        {"op": "confirmSignIn", "challengeResponse": PASSWORD},               # 2
+        {"op": "fetchAuthSession"},                                           # 3
+        {"op": "signOut"},                                                    # 4
+        # The factor named up front, the password with it: one step.
+        user_auth_sign_in(user.username, preferredChallenge=factor, password=PASSWORD),
+        {"op": "fetchAuthSession"},                                           # 6
+    ]
+    result = amplify(node, cognate, app, steps)
+    out = outputs(result)
+    assert out[0]["nextStep"]["signInStep"] == "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION", out[0]
+    assert out[1] == {"isSignedIn": False, "nextStep": {"signInStep": "CONFIRM_SIGN_IN_WITH_PASSWORD"}}
+    assert out[2] == SIGNED_IN
+    assert out[3]["accessToken"]
+    assert out[5] == SIGNED_IN
+    assert out[6]["accessToken"] and out[6]["accessToken"] != out[3]["accessToken"]
+    initiated = sent(result, "InitiateAuth")
+    assert [i["AuthFlow"] for i in initiated] == ["USER_AUTH", "USER_AUTH"]
+    assert initiated[1]["AuthParameters"]["PREFERRED_CHALLENGE"] == factor
+    answers = sent(result, "RespondToAuthChallenge")
+    names = [(a["ChallengeName"], a["ChallengeResponses"].get("ANSWER")) for a in answers]
+    if factor == "PASSWORD":
+        assert initiated[1]["AuthParameters"]["PASSWORD"] == PASSWORD
+        assert names == [("SELECT_CHALLENGE", "PASSWORD")]
+        assert answers[0]["ChallengeResponses"]["PASSWORD"] == PASSWORD
+    else:
+        assert "SRP_A" in initiated[1]["AuthParameters"] and "PASSWORD" not in initiated[1]["AuthParameters"]
+        assert names == [("SELECT_CHALLENGE", "PASSWORD_SRP"), ("PASSWORD_VERIFIER", None),
+                         ("PASSWORD_VERIFIER", None)]
+        assert "SRP_A" in answers[0]["ChallengeResponses"]
+
+
+# ---------------------------------------------------------------------- autoSignIn after sign-up
+#
+# signUp({options: {autoSignIn}}) → confirmSignUp → COMPLETE_AUTO_SIGN_IN → autoSignIn(). With
+# authFlowType USER_AUTH Amplify signs in with the Session ConfirmSignUp returned (no password
+# sent); with autoSignIn: true it signs in again with the password (SRP).
+
+
+def _sign_up_then_auto_sign_in(node: str, cognate: Any, app: App, auto_sign_in: Any,
+                               tmp_path: Path) -> tuple[dict, list[Any], str, str]:
+    username = unique_name()
+    email = unique_email(username)
+    code_file = tmp_path / "code"
+    steps = [
+        {"op": "signUp", "username": username, "password": PASSWORD,
+         "attributes": {"email": email}, "autoSignIn": auto_sign_in},        # 0
+        {"op": "waitForFile", "path": str(code_file)},                        # 1
+        {"op": "confirmSignUp", "username": username, "code": {"fromStep": 1}},
+        {"op": "autoSignIn"},                                                 # 3
+        {"op": "fetchAuthSession"},                                           # 4
+        {"op": "getCurrentUser"},                                             # 5
+    ]
+    result = amplify(node, cognate, app, steps, code_to=code_file, code_re=SIX_DIGITS,
+                     code_from=(email, 0))
+    out = outputs(result)
+    assert out[0]["isSignUpComplete"] is False
+    assert out[0]["nextStep"] == {"signUpStep": "CONFIRM_SIGN_UP", "codeDeliveryDetails": {
+        "destination": masked_email(email), "deliveryMedium": "EMAIL", "attributeName": "email"}}
+    assert out[2] == {"isSignUpComplete": True, "nextStep": {"signUpStep": "COMPLETE_AUTO_SIGN_IN"}}
+    assert out[3] == SIGNED_IN
+    assert out[4]["idToken"] and out[4]["accessToken"]
+    assert out[4]["userSub"] == out[0]["userId"]
+    assert out[5]["username"] == username
+    assert app.admin_get_user(username)["UserStatus"] == "CONFIRMED"
+    return result, out, username, email
+
+
+def test_amplify_auto_sign_in_with_user_auth_uses_the_confirm_sign_up_session(node, cognate, tmp_path):
+    app = choice_app(cognate.idp())
+    result, _, username, _ = _sign_up_then_auto_sign_in(
+        node, cognate, app, {"authFlowType": "USER_AUTH"}, tmp_path)
+    [started] = sent(result, "InitiateAuth")
+    assert started["AuthFlow"] == "USER_AUTH"
+    assert started["AuthParameters"] == {"USERNAME": username}
+    assert started["Session"]
+    assert sent(result, "RespondToAuthChallenge") == []
+
+
+def test_amplify_auto_sign_in_signs_in_with_the_password(node, cognate, tmp_path):
+    app = make_app(cognate.idp(), client=AMPLIFY_CLIENT)
+    result, _, username, _ = _sign_up_then_auto_sign_in(node, cognate, app, True, tmp_path)
+    [started] = sent(result, "InitiateAuth")
+    assert started["AuthFlow"] == "USER_SRP_AUTH"
+    assert started["AuthParameters"]["USERNAME"] == username and "SRP_A" in started["AuthParameters"]
+    assert "Session" not in started
+    assert [a["ChallengeName"] for a in sent(result, "RespondToAuthChallenge")] == ["PASSWORD_VERIFIER"]

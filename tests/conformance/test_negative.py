@@ -309,6 +309,20 @@ def base_requests(fx: Any) -> dict[str, dict]:
         "AdminDeleteSoftwareToken": {"UserPoolId": P, "Username": fx.user_admin_mfa},
         "GetUserPoolMfaConfig": {"UserPoolId": P},
         "GetUserAuthFactors": {"AccessToken": fx.access_token},
+        # The fixture pool tracks no devices: the device calls answer ResourceNotFoundException
+        # (a device key nobody has) or InvalidParameterException, which the model documents.
+        "ConfirmDevice": {"AccessToken": fx.access_token, "DeviceKey": fx.device_key, "DeviceName": "negative",
+                          "DeviceSecretVerifierConfig": {"PasswordVerifier": "AAAA", "Salt": "AAAA"}},
+        "GetDevice": {"DeviceKey": fx.device_key, "AccessToken": fx.access_token},
+        "AdminGetDevice": {"DeviceKey": fx.device_key, "UserPoolId": P, "Username": fx.username},
+        "ListDevices": {"AccessToken": fx.access_token, "Limit": 10},
+        "AdminListDevices": {"UserPoolId": P, "Username": fx.username, "Limit": 10},
+        "UpdateDeviceStatus": {"AccessToken": fx.access_token, "DeviceKey": fx.device_key,
+                               "DeviceRememberedStatus": "remembered"},
+        "AdminUpdateDeviceStatus": {"UserPoolId": P, "Username": fx.username, "DeviceKey": fx.device_key,
+                                    "DeviceRememberedStatus": "remembered"},
+        "ForgetDevice": {"AccessToken": fx.access_token, "DeviceKey": fx.device_key},
+        "AdminForgetDevice": {"UserPoolId": P, "Username": fx.username, "DeviceKey": fx.device_key},
         "AdminGetUserAuthFactors": {"UserPoolId": P, "Username": fx.username},
         "SetUserPoolMfaConfig": {
             "UserPoolId": fx.pool_mfa, "MfaConfiguration": "OPTIONAL",
@@ -630,6 +644,7 @@ def _setup(server: CognateServer) -> Env:
     fx.new_client_name = unique_name("client-new")
     fx.new_signup_username = unique_name("signup")
     fx.new_signup_email = unique_email("signup")
+    fx.device_key = "us-east-1_00000000-0000-4000-8000-000000000000"
 
     env = Env(server=server, fx=fx, bases=base_requests(fx))
     env.tracked_tokens = signed_in

@@ -312,14 +312,10 @@ MFA_WITHOUT_FACTOR = "SMS configuration and Auto verification for phone_number a
     # Cognito's own rule: MFA on needs a factor, and CreateUserPool can only give it SMS.
     pytest.param({"MfaConfiguration": "ON"}, MFA_WITHOUT_FACTOR, id="mfa-on"),
     pytest.param({"MfaConfiguration": "OPTIONAL"}, MFA_WITHOUT_FACTOR, id="mfa-optional"),
-    # cognate's: a device challenge it cannot make yet is refused, not ignored.
-    pytest.param({"DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True}}, "not supported by cognate yet",
-                 id="new-device"),
 ])
-def test_sign_in_settings_that_cannot_be_honoured_are_refused_not_stored(idp, members, message):
-    """A pool that asks for MFA without a factor, or for device challenges cognate cannot make
-    yet, would otherwise hand out tokens without them: the request is refused and nothing
-    changes."""
+def test_mfa_without_a_factor_is_refused_not_stored(idp, members, message):
+    """A pool that asks for MFA without a factor would otherwise hand out tokens without one:
+    the request is refused and nothing changes."""
     name = unique_name("pool")
     with pytest.raises(idp.exceptions.InvalidParameterException) as refused:
         idp.create_user_pool(PoolName=name, **members)

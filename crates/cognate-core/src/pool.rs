@@ -41,6 +41,8 @@ pub struct PoolSettings {
     pub verify_before_update: Vec<AliasKind>,
     pub deletion_protection: bool,
     pub mfa: MfaConfig,
+    /// `DeviceConfiguration`: devices are tracked when it is set.
+    pub devices: Option<DeviceConfig>,
     /// `Policies.SignInPolicy.AllowedFirstAuthFactors`; empty means Cognito's default,
     /// `PASSWORD` alone.
     pub first_auth_factors: Vec<FirstAuthFactor>,
@@ -308,4 +310,13 @@ impl FirstAuthFactor {
             _ => return None,
         })
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceConfig {
+    /// A remembered device signs in with its own SRP proof in place of a second factor.
+    pub challenge_required_on_new_device: bool,
+    /// Devices are remembered only when the user says so (UpdateDeviceStatus).
+    pub only_remembered_on_user_prompt: bool,
 }

@@ -62,8 +62,14 @@ pub fn category(op: Operation) -> &'static str {
         | AdminSetUserMFAPreference
         | AdminDeleteSoftwareToken => "UserUpdate",
         GlobalSignOut | AdminUserGlobalSignOut | RevokeToken | GetTokensFromRefreshToken => "UserToken",
-        AdminListGroupsForUser => "UserResourceRead",
-        AdminAddUserToGroup | AdminRemoveUserFromGroup => "UserResourceUpdate",
+        AdminListGroupsForUser | GetDevice | AdminGetDevice | ListDevices | AdminListDevices => "UserResourceRead",
+        AdminAddUserToGroup
+        | AdminRemoveUserFromGroup
+        | ConfirmDevice
+        | UpdateDeviceStatus
+        | AdminUpdateDeviceStatus
+        | ForgetDevice
+        | AdminForgetDevice => "UserResourceUpdate",
         ListUsers | ListUsersInGroup => "UserList",
         DescribeUserPool | ListUserPools | GetUserPoolMfaConfig => "UserPoolRead",
         CreateUserPool | UpdateUserPool | DeleteUserPool | SetUserPoolMfaConfig => "UserPoolUpdate",

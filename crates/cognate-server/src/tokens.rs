@@ -270,6 +270,9 @@ pub fn mint(keys: &PoolKeys, grant: &TokenGrant, issuer: &str, rng: &dyn Rng) ->
         if !groups.is_empty() {
             claims.insert("cognito:groups".into(), json!(groups));
         }
+        if let Some(device) = &grant.device_key {
+            claims.insert("device_key".into(), json!(device));
+        }
         apply(claims, &overrides.access_add, &overrides.access_suppress);
         if scopes.is_empty() {
             claims.remove("scope");

@@ -79,6 +79,15 @@ operations!(
     AdminDeleteSoftwareToken,
     GetUserAuthFactors,
     AdminGetUserAuthFactors,
+    ConfirmDevice,
+    GetDevice,
+    AdminGetDevice,
+    ListDevices,
+    AdminListDevices,
+    UpdateDeviceStatus,
+    AdminUpdateDeviceStatus,
+    ForgetDevice,
+    AdminForgetDevice,
 );
 
 /// The operations Cognito authorises by what is in the body (a client id, a token, a
@@ -159,8 +168,8 @@ mod tests {
     fn parses_targets() {
         assert_eq!(parse_target("AWSCognitoIdentityProviderService.SignUp"), Target::Known(Operation::SignUp));
         assert_eq!(
-            parse_target("AWSCognitoIdentityProviderService.AdminListDevices"),
-            Target::NotImplemented("AdminListDevices".into())
+            parse_target("AWSCognitoIdentityProviderService.AddCustomAttributes"),
+            Target::NotImplemented("AddCustomAttributes".into())
         );
         assert_eq!(parse_target("AWSCognitoIdentityProviderService.Nope"), Target::Unknown("Nope".into()));
         assert_eq!(parse_target("Other.SignUp"), Target::Unknown("Other.SignUp".into()));

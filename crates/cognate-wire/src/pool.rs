@@ -7,7 +7,7 @@
 
 use cognate_core::attributes;
 use cognate_core::pool::{
-    AttributeDataType, FirstAuthFactor, MfaMode, PasswordPolicy, PoolSettings, SchemaAttribute, UserPool,
+    AttributeDataType, DeviceConfig, FirstAuthFactor, MfaMode, PasswordPolicy, PoolSettings, SchemaAttribute, UserPool,
 };
 use cognate_core::user::AliasKind;
 use cognate_core::DomainError;
@@ -135,16 +135,6 @@ fn lambda_config(input: &Input) -> WireResult<LambdaSettings> {
 /// Members stored and echoed (the passthrough) but not acted on: checked against the model
 /// so that what is stored is what Cognito would have accepted.
 fn stored_members(input: &Input) -> WireResult<()> {
-    if let Some(d) = input.opt_object("DeviceConfiguration")? {
-        if d.opt_bool("ChallengeRequiredOnNewDevice")? == Some(true) {
-            return Err(DomainError::invalid(
-                "DeviceConfiguration.ChallengeRequiredOnNewDevice is not supported by cognate yet (no device \
-                 tracking); use false",
-            )
-            .into());
-        }
-        d.opt_bool("DeviceOnlyRememberedOnUserPrompt")?;
-    }
     if let Some(e) = input.opt_object("EmailConfiguration")? {
         e.opt_str("SourceArn", &rules::ARN)?;
         e.opt_str("ReplyToEmailAddress", &rules::EMAIL_ADDRESS)?;
@@ -298,6 +288,12 @@ pub fn parse_settings(input: &Input) -> WireResult<PoolSettings> {
     }
     s.deletion_protection = input.opt_enum("DeletionProtection", &["ACTIVE", "INACTIVE"])?.as_deref() == Some("ACTIVE");
     s.mfa.mode = mfa_mode(input)?.unwrap_or_default();
+    if let Some(d) = input.opt_object("DeviceConfiguration")? {
+        s.devices = Some(DeviceConfig {
+            challenge_required_on_new_device: d.opt_bool("ChallengeRequiredOnNewDevice")?.unwrap_or(false),
+            only_remembered_on_user_prompt: d.opt_bool("DeviceOnlyRememberedOnUserPrompt")?.unwrap_or(false),
+        });
+    }
     s.mfa.sms = input.opt_object("SmsConfiguration")?.is_some();
     input.opt_enum("UserPoolTier", &["LITE", "ESSENTIALS", "PLUS"])?;
     if let Some(u) = input.opt_object("UserAttributeUpdateSettings")? {

@@ -146,6 +146,7 @@ rule!(TAG_KEY, 1, 128, TAG_KEY_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$", false);
 rule!(TAG_VALUE, 0, 256, TAG_VALUE_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$", false);
 rule!(USER_CODE, 6, 6, DIGITS_RE, r"[0-9]+", true);
 rule!(RELYING_PARTY_ID, 1, 127);
+rule!(DEVICE_NAME, 1, 1024);
 rule!(SNS_REGION, 5, 32);
 
 #[cfg(test)]

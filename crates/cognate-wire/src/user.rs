@@ -82,3 +82,20 @@ pub fn group_json(g: &cognate_core::group::Group) -> Value {
     }
     out
 }
+
+/// `DeviceType`.
+pub fn device_json(d: &cognate_core::user::Device) -> Value {
+    let mut attributes = vec![json!({ "Name": "device_status", "Value": "valid" })];
+    if let Some(name) = &d.name {
+        attributes.push(json!({ "Name": "device_name", "Value": name }));
+    }
+    let remembered = if d.remembered { "remembered" } else { "not_remembered" };
+    attributes.push(json!({ "Name": "dev:device_remembered_status", "Value": remembered }));
+    json!({
+        "DeviceKey": d.key,
+        "DeviceAttributes": attributes,
+        "DeviceCreateDate": timestamp(d.created),
+        "DeviceLastModifiedDate": timestamp(d.modified),
+        "DeviceLastAuthenticatedDate": timestamp(d.last_authenticated),
+    })
+}

@@ -88,6 +88,17 @@ pub struct TokenGrant {
     pub overrides: TokenOverrides,
     /// The user's groups, in token order (`cognito:groups`, `cognito:preferred_role`).
     pub groups: Vec<crate::group::Group>,
+    /// The device this sign-in came from (`device_key` in the access token).
+    pub device_key: Option<String>,
+    /// `NewDeviceMetadata`: a device first seen in this sign-in.
+    pub new_device: Option<NewDevice>,
+}
+
+/// `NewDeviceMetadata`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub key: String,
+    pub group_key: String,
 }
 
 pub fn hash_refresh_token(token: &str) -> String {
@@ -152,6 +163,7 @@ impl Cognate {
         };
         Self::check_secret_hash(&client, params.get("SECRET_HASH").map(String::as_str), &secret_names)?;
         let client_id = client.client_id.clone();
+        let mut device = None;
         let user = match user {
             Some(user) => {
                 if !user.enabled {
@@ -175,6 +187,7 @@ impl Cognate {
                 self.clear_failures(&pool, &user, &attempt).await?;
                 drop(attempt);
                 self.ensure_verifier(&pool, &user, password).await?;
+                device = self.presented_device(&pool, &user, params.get("DEVICE_KEY").map(String::as_str)).await?;
                 user
             }
             None => match self.migrate_user(&pool, &client_id, username, Some(password), &client_metadata).await? {
@@ -190,7 +203,8 @@ impl Cognate {
                 None => return Err(DomainError::user_not_found()),
             },
         };
-        self.first_factor_proven(client, pool, user, client_metadata, Proof::first(FirstFactor::Password)).await
+        let proof = Proof::first(FirstFactor::Password).with_device(device);
+        self.first_factor_proven(client, pool, user, client_metadata, proof).await
     }
 
     /// Cognito passes InitiateAuth's ClientMetadata as the validation data here.

@@ -169,6 +169,10 @@ impl Cognate {
             | ChallengeName::SmsOtp) => {
                 self.mfa_answer(client, pool, name, session, &req.responses, req.client_metadata).await
             }
+            ChallengeName::DeviceSrpAuth => self.device_srp_answer(client, pool, session, &req.responses).await,
+            ChallengeName::DevicePasswordVerifier => {
+                self.device_claim_answer(client, pool, &req.responses, req.client_metadata).await
+            }
             name @ (ChallengeName::SelectChallenge | ChallengeName::Password | ChallengeName::PasswordSrp) => {
                 self.select_challenge_answer(client, pool, name, session, &req.responses, req.client_metadata).await
             }
@@ -207,14 +211,20 @@ impl Cognate {
             responses.get("SECRET_HASH").map(String::as_str),
             &[username, open.row.username.as_str()],
         )?;
+        let user = match &open.row.sub {
+            Some(sub) => self.store.get_user_by_sub(&pool.id, sub).await?,
+            None => None,
+        };
+        // An unknown device is refused before the exchange is spent: Amplify forgets the key
+        // and sends the same claim again without it.
+        let device = match &user {
+            Some(user) => self.presented_device(&pool, user, responses.get("DEVICE_KEY").map(String::as_str)).await?,
+            None => None,
+        };
         // Spent whatever the outcome: a claim cannot be tried twice against one exchange.
         self.spend_session(&open).await.map_err(|_| DomainError::incorrect_credentials())?;
         let Step::PasswordVerifier { key } = open.step else { return Err(invalid_session()) };
         let session = open.row;
-        let user = match &session.sub {
-            Some(sub) => self.store.get_user_by_sub(&pool.id, sub).await?,
-            None => None,
-        };
         let block_bytes = base64::engine::general_purpose::STANDARD.decode(block).unwrap_or_default();
         let suffix = srp::pool_suffix(&pool.id);
         let valid = srp::claim_matches(&key, suffix, &session.username, &block_bytes, timestamp, signature);
@@ -235,7 +245,8 @@ impl Cognate {
         }
         self.clear_failures(&pool, &user, &attempt).await?;
         drop(attempt);
-        self.first_factor_proven(client, pool, user, client_metadata, Proof::first(FirstFactor::Srp)).await
+        let proof = Proof::first(FirstFactor::Srp).with_device(device);
+        self.first_factor_proven(client, pool, user, client_metadata, proof).await
     }
 
     /// The challenge for a user holding a temporary password.
@@ -269,7 +280,7 @@ impl Cognate {
     ) -> Result<AuthOutcome> {
         let new_password = param(responses, "NEW_PASSWORD")?;
         let open = self.answered_session(&client, token, ChallengeName::NewPasswordRequired, responses).await?;
-        let Step::NewPasswordRequired { proof } = open.step else { return Err(invalid_session()) };
+        let Step::NewPasswordRequired { proof } = open.step.clone() else { return Err(invalid_session()) };
         let sub = open.row.sub.as_deref().ok_or_else(invalid_session)?;
         let mut user = self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?;
         if user.status != UserStatus::ForceChangePassword {

@@ -130,8 +130,10 @@ impl Cognate {
         client_metadata: Metadata,
     ) -> Result<AuthOutcome> {
         let mut forwarded = BTreeMap::from([("USERNAME".to_string(), typed.to_string())]);
-        if let Some(hash) = params.get("SECRET_HASH") {
-            forwarded.insert("SECRET_HASH".into(), hash.clone());
+        for carried in ["SECRET_HASH", "DEVICE_KEY"] {
+            if let Some(value) = params.get(carried) {
+                forwarded.insert(carried.into(), value.clone());
+            }
         }
         match factor {
             ChallengeName::Password => {

@@ -164,7 +164,7 @@ impl Cognate {
 
     /// The next MFA_SETUP session after `open`, for the same client and sign-in.
     async fn next_setup_session(&self, open: &Open, pool: &UserPool, user: &User, verified: bool) -> Result<String> {
-        let Step::MfaSetup { proof, .. } = open.step else { return Err(invalid_session()) };
+        let Step::MfaSetup { proof, .. } = open.step.clone() else { return Err(invalid_session()) };
         let client = self.client_in_pool(&pool.id, &open.row.client_id).await?;
         let step = Step::MfaSetup { proof, verified };
         self.open_session(&client, pool, Some(user), &user.username, &step).await

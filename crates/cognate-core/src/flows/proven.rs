@@ -73,9 +73,10 @@ impl Cognate {
             return Err(DomainError::not_authorized("User is disabled."));
         }
         let client_id = client.client_id.clone();
+        let (device_key, new_device) = self.device_for_tokens(&pool, &user, &proof).await?;
         let request = TriggerRequest {
             user_attributes: event_attributes(&user),
-            new_device_used: Some(false),
+            new_device_used: Some(new_device.is_some()),
             client_metadata: client_metadata.clone(),
             ..Default::default()
         };
@@ -110,6 +111,8 @@ impl Cognate {
             now,
             overrides,
             groups,
+            device_key,
+            new_device,
         })))
     }
 

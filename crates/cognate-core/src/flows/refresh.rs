@@ -48,7 +48,8 @@ impl Cognate {
                 }
             }
         }
-        self.refreshed(client, pool, record, user, client_metadata, false).await
+        let device = params.get("DEVICE_KEY").map(String::as_str);
+        self.refreshed(client, pool, record, user, client_metadata, false, device).await
     }
 
     /// GetTokensFromRefreshToken: a refresh that also rotates the refresh token when the
@@ -59,13 +60,14 @@ impl Cognate {
         client_secret: Option<&str>,
         token: &str,
         client_metadata: Metadata,
+        device_key: Option<&str>,
     ) -> Result<TokenGrant> {
         let (client, pool) = self.client_and_pool(client_id).await?;
         Self::check_client_secret(&client, client_secret)?;
         let record = self.live_refresh_token(&client, &pool, token).await?;
         let user = self.store.get_user_by_sub(&pool.id, &record.sub).await?.ok_or_else(invalid_refresh)?;
         let rotate = client.settings.refresh_token_rotation.is_some();
-        self.refreshed(client, pool, record, user, client_metadata, rotate).await
+        self.refreshed(client, pool, record, user, client_metadata, rotate, device_key).await
     }
 
     /// The stored record of a refresh token this client may use now.
@@ -89,6 +91,7 @@ impl Cognate {
         Ok(record)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn refreshed(
         &self,
         client: AppClient,
@@ -97,10 +100,16 @@ impl Cognate {
         user: User,
         client_metadata: Metadata,
         rotate: bool,
+        device_key: Option<&str>,
     ) -> Result<TokenGrant> {
         if !user.enabled {
             return Err(DomainError::not_authorized("User is disabled."));
         }
+        // A refresh names its device to keep `device_key` in the new access token.
+        let device_key = match device_key.filter(|k| !k.is_empty()) {
+            Some(key) => self.store.get_device(&pool.id, key).await?.filter(|d| d.sub == user.sub).map(|d| d.key),
+            None => None,
+        };
         let now = self.clock.now();
         let source = "TokenGeneration_RefreshTokens";
         let groups = self.token_groups(&user).await?;
@@ -140,6 +149,8 @@ impl Cognate {
             now,
             overrides,
             groups,
+            device_key,
+            new_device: None,
         })
     }
 }

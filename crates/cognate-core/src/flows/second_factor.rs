@@ -79,10 +79,14 @@ impl Cognate {
         }
         let enabled: Vec<MfaFactor> =
             user.mfa.choice.enabled.iter().copied().filter(|f| usable(&pool, &user, *f)).collect();
+        if enabled.is_empty() && mode == MfaMode::Optional {
+            return self.issue_tokens(client, pool, user, client_metadata, proof).await;
+        }
+        // A second factor is due: a remembered device may prove itself instead.
+        if self.device_may_stand_in(&pool, &user, &proof).await? {
+            return self.device_srp_challenge(&client, &pool, &user, proof).await;
+        }
         let factor = match enabled.as_slice() {
-            [] if mode == MfaMode::Optional => {
-                return self.issue_tokens(client, pool, user, client_metadata, proof).await;
-            }
             // Required, and nothing turned on: a factor the user can already receive (an app
             // they verified, a phone number, an email address), else set one up.
             [] => match [MfaFactor::SoftwareToken, MfaFactor::Sms, MfaFactor::Email]

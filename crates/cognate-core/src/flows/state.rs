@@ -55,33 +55,48 @@ impl FirstFactor {
 }
 
 /// What a sign-in has established so far, carried through the steps after the first factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Proof {
     pub factor: FirstFactor,
     /// A temporary password was replaced on the way (PreTokenGeneration's source says so).
     pub new_password: bool,
+    /// The `DEVICE_KEY` the client signed in with, checked to be the user's.
+    pub device: Option<String>,
+    /// The device proved itself (DEVICE_SRP_AUTH) in place of a second factor.
+    pub device_authenticated: bool,
 }
 
 impl Proof {
     pub fn first(factor: FirstFactor) -> Self {
-        Self { factor, new_password: false }
+        Self { factor, new_password: false, device: None, device_authenticated: false }
+    }
+
+    pub fn with_device(self, device: Option<String>) -> Self {
+        Self { device, ..self }
     }
 
     /// PreTokenGeneration's trigger source for the tokens this sign-in ends in.
     pub fn token_source(&self) -> &'static str {
         if self.new_password {
             "TokenGeneration_NewPasswordChallenge"
+        } else if self.device_authenticated {
+            "TokenGeneration_AuthenticateDevice"
         } else {
             "TokenGeneration_Authentication"
         }
     }
 
     fn write(&self, w: &mut Writer) {
-        w.str(self.factor.code()).flag(self.new_password);
+        w.str(self.factor.code()).flag(self.new_password).opt(self.device.as_deref()).flag(self.device_authenticated);
     }
 
     fn read(r: &mut Reader<'_>) -> Option<Self> {
-        Some(Self { factor: FirstFactor::parse(&r.str()?)?, new_password: r.flag()? })
+        Some(Self {
+            factor: FirstFactor::parse(&r.str()?)?,
+            new_password: r.flag()?,
+            device: r.opt()?,
+            device_authenticated: r.flag()?,
+        })
     }
 }
 
@@ -127,6 +142,15 @@ pub(crate) enum Step {
     MfaSetup {
         proof: Proof,
         verified: bool,
+    },
+    /// DEVICE_SRP_AUTH: a remembered device may stand in for the second factor.
+    DeviceSrpAuth {
+        proof: Proof,
+    },
+    /// DEVICE_PASSWORD_VERIFIER: the session key of the device's SRP exchange.
+    DevicePasswordVerifier {
+        proof: Proof,
+        key: Vec<u8>,
     },
     /// SELECT_CHALLENGE of `USER_AUTH`: the first factors offered.
     SelectChallenge {
@@ -185,6 +209,8 @@ impl Step {
             Self::SelectMfaType { .. } => ChallengeName::SelectMfaType,
             Self::MfaSetup { .. } => ChallengeName::MfaSetup,
             Self::SelectChallenge { .. } => ChallengeName::SelectChallenge,
+            Self::DeviceSrpAuth { .. } => ChallengeName::DeviceSrpAuth,
+            Self::DevicePasswordVerifier { .. } => ChallengeName::DevicePasswordVerifier,
             Self::SignedUp => return StepKind::SignUp,
         })
     }
@@ -223,6 +249,11 @@ impl Step {
             }
             Self::SelectChallenge { options } => {
                 w.str(&options.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","));
+            }
+            Self::DeviceSrpAuth { proof } => proof.write(&mut w),
+            Self::DevicePasswordVerifier { proof, key } => {
+                proof.write(&mut w);
+                w.str(&crate::ids::hex(key));
             }
             Self::SignedUp => {}
         }
@@ -275,6 +306,10 @@ impl Step {
                 Self::SelectMfaType { proof, options }
             }
             ChallengeName::MfaSetup => Self::MfaSetup { proof: Proof::read(&mut r)?, verified: r.flag()? },
+            ChallengeName::DeviceSrpAuth => Self::DeviceSrpAuth { proof: Proof::read(&mut r)? },
+            ChallengeName::DevicePasswordVerifier => {
+                Self::DevicePasswordVerifier { proof: Proof::read(&mut r)?, key: crate::ids::unhex(&r.str()?)? }
+            }
             ChallengeName::SelectChallenge => Self::SelectChallenge {
                 options: r.str()?.split(',').map(ChallengeName::parse).collect::<Option<Vec<_>>>()?,
             },
@@ -311,6 +346,19 @@ impl Cognate {
         let mut raw = [0u8; 96];
         self.rng.fill(&mut raw);
         let token = base64::engine::general_purpose::STANDARD.encode(raw);
+        self.open_session_as(client, pool, user, username, step, token).await
+    }
+
+    /// [`Self::open_session`] under a `Session` string the caller chose.
+    pub(crate) async fn open_session_as(
+        &self,
+        client: &AppClient,
+        pool: &UserPool,
+        user: Option<&User>,
+        username: &str,
+        step: &Step,
+        token: String,
+    ) -> Result<String> {
         let minutes = u64::from(client.settings.auth_session_validity.unwrap_or(3).clamp(3, 15));
         let session = AuthSession {
             id_hash: hash_refresh_token(&token),
@@ -406,11 +454,11 @@ mod tests {
     fn every_step_survives_its_encoding() {
         let steps = [
             Step::PasswordVerifier { key: vec![0, 1, 254, 255] },
-            Step::NewPasswordRequired { proof: Proof { factor: FirstFactor::Srp, new_password: false } },
+            Step::NewPasswordRequired { proof: Proof::first(FirstFactor::Srp).with_device(Some("us-east-1_d".into())) },
             Step::CustomChallenge(Conversation::default()),
             Step::Mfa {
                 factor: MfaFactor::Email,
-                proof: Proof { factor: FirstFactor::Password, new_password: true },
+                proof: Proof { new_password: true, ..Proof::first(FirstFactor::Password) },
                 code: Some(SentCode { hash: "h".into(), salt: "s".into() }),
                 failures: 2,
             },
@@ -427,6 +475,8 @@ mod tests {
             Step::MfaSetup { proof: Proof::first(FirstFactor::Password), verified: true },
             Step::SelectChallenge { options: vec![ChallengeName::PasswordSrp, ChallengeName::EmailOtp] },
             Step::SignedUp,
+            Step::DeviceSrpAuth { proof: Proof::first(FirstFactor::Srp).with_device(Some("us-east-1_x".into())) },
+            Step::DevicePasswordVerifier { proof: Proof::first(FirstFactor::Password), key: vec![9; 16] },
             Step::NewPasswordRequired { proof: Proof::first(FirstFactor::SignUp) },
             Step::Mfa { factor: MfaFactor::Sms, proof: Proof::first(FirstFactor::SmsOtp), code: None, failures: 1 },
             Step::CustomChallenge(Conversation {

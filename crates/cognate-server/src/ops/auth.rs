@@ -53,9 +53,12 @@ pub async fn get_tokens_from_refresh_token(ctx: &Ctx<'_>, input: &Input) -> OpRe
     let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
     let secret = input.opt_str("ClientSecret", &rules::CLIENT_SECRET)?;
     let metadata = input.opt_string_map("ClientMetadata")?;
-    input.opt_str("DeviceKey", &rules::DEVICE_KEY)?;
-    let grant =
-        ctx.state.cognate.get_tokens_from_refresh_token(&client_id, secret.as_deref(), &token, metadata).await?;
+    let device = input.opt_str("DeviceKey", &rules::DEVICE_KEY)?;
+    let grant = ctx
+        .state
+        .cognate
+        .get_tokens_from_refresh_token(&client_id, secret.as_deref(), &token, metadata, device.as_deref())
+        .await?;
     let mut out = outcome_json(ctx, AuthOutcome::Tokens(Box::new(grant))).await?;
     if let Some(map) = out.as_object_mut() {
         map.remove("ChallengeParameters");
@@ -89,6 +92,9 @@ async fn outcome_json(ctx: &Ctx<'_>, outcome: AuthOutcome) -> OpResult {
             });
             if let Some(refresh) = &grant.refresh_token {
                 result["RefreshToken"] = json!(refresh);
+            }
+            if let Some(device) = &grant.new_device {
+                result["NewDeviceMetadata"] = json!({ "DeviceKey": device.key, "DeviceGroupKey": device.group_key });
             }
             Ok(json!({ "ChallengeParameters": {}, "AuthenticationResult": result }))
         }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod devices;
 mod groups;
 mod mfa;
 mod passwords;
@@ -84,6 +85,15 @@ pub async fn dispatch(op: Operation, ctx: &Ctx<'_>, input: &Input) -> OpResult {
         Operation::AdminDeleteSoftwareToken => mfa::admin_delete_software_token(ctx, input).await,
         Operation::GetUserAuthFactors => auth::get_user_auth_factors(ctx, input).await,
         Operation::AdminGetUserAuthFactors => auth::admin_get_user_auth_factors(ctx, input).await,
+        Operation::ConfirmDevice => devices::confirm_device(ctx, input).await,
+        Operation::GetDevice => devices::get_device(ctx, input, false).await,
+        Operation::AdminGetDevice => devices::get_device(ctx, input, true).await,
+        Operation::ListDevices => devices::list_devices(ctx, input, false).await,
+        Operation::AdminListDevices => devices::list_devices(ctx, input, true).await,
+        Operation::UpdateDeviceStatus => devices::update_device_status(ctx, input, false).await,
+        Operation::AdminUpdateDeviceStatus => devices::update_device_status(ctx, input, true).await,
+        Operation::ForgetDevice => devices::forget_device(ctx, input, false).await,
+        Operation::AdminForgetDevice => devices::forget_device(ctx, input, true).await,
     }
 }
 

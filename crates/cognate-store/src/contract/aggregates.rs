@@ -321,14 +321,14 @@ pub(super) async fn devices(store: &dyn Store) {
         "a device belongs to a user"
     );
     let keys = |list: Vec<Device>| list.into_iter().map(|d| d.key).collect::<Vec<_>>();
-    assert_eq!(keys(store.list_devices("us-east-1_D", "s-dev", None, 10).await.unwrap()), [
-        "us-east-1_a",
-        "us-east-1_b",
-        "us-east-1_c"
-    ]);
-    assert_eq!(keys(store.list_devices("us-east-1_D", "s-dev", Some("us-east-1_a"), 1).await.unwrap()), [
-        "us-east-1_b"
-    ]);
+    assert_eq!(
+        keys(store.list_devices("us-east-1_D", "s-dev", None, 10).await.unwrap()),
+        ["us-east-1_a", "us-east-1_b", "us-east-1_c"]
+    );
+    assert_eq!(
+        keys(store.list_devices("us-east-1_D", "s-dev", Some("us-east-1_a"), 1).await.unwrap()),
+        ["us-east-1_b"]
+    );
     let confirmed = Device {
         verifier: Some("sealed-v".into()),
         name: Some("laptop".into()),

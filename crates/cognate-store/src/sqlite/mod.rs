@@ -14,8 +14,8 @@ use cognate_core::group::Group;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
 use cognate_core::ports::{
-    AttributeChange, CodeStore, Confirmation, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxEntry, OutboxQuery, OutboxStore,
-    PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
+    AttributeChange, CodeStore, Confirmation, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxEntry, OutboxQuery,
+    OutboxStore, PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
 };
 use cognate_core::user::{
     AliasClaim, AliasKind, Attributes, AuthSession, Device, Medium, MfaChoice, NewUser, OutboxMessage, RefreshToken,

@@ -19,8 +19,7 @@ impl DeviceStore for MemStore {
     }
     async fn update_device(&self, device: &Device) -> Result<(), StoreError> {
         let mut m = self.inner.lock().unwrap();
-        let stored =
-            m.devices.get_mut(&(device.pool_id.clone(), device.key.clone())).ok_or(StoreError::NotFound)?;
+        let stored = m.devices.get_mut(&(device.pool_id.clone(), device.key.clone())).ok_or(StoreError::NotFound)?;
         stored.verifier = device.verifier.clone();
         stored.name = device.name.clone();
         stored.remembered = device.remembered;
