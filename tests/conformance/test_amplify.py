@@ -15,7 +15,12 @@ that what cognate answers is what Amplify needs to walk its steps:
   CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION → confirmSignIn(EMAIL_OTP | PASSWORD |
   PASSWORD_SRP) → the code or CONFIRM_SIGN_IN_WITH_PASSWORD → signed in;
 * autoSignIn: signUp → confirmSignUp → COMPLETE_AUTO_SIGN_IN → autoSignIn(), with USER_AUTH
-  (InitiateAuth with the Session ConfirmSignUp returned) and with the password (SRP).
+  (InitiateAuth with the Session ConfirmSignUp returned) and with the password (SRP);
+* devices (boto3 / pycognito side in test_devices.py): NewDeviceMetadata → Amplify's own
+  ConfirmDevice → rememberDevice / fetchDevices / forgetDevice; after a local signOut (which
+  keeps Amplify's device keys) a remembered device answers DEVICE_SRP_AUTH and
+  DEVICE_PASSWORD_VERIFIER in place of the TOTP code; a device forgotten on the server
+  ("Device does not exist.") is dropped by Amplify, which answers PASSWORD_VERIFIER again.
 
 Amplify maps Cognito's challenge names, parameters and error names itself, so a wrong member
 name or shape shows up here as a wrong nextStep or a thrown error, even where boto3
@@ -24,7 +29,8 @@ name or shape shows up here as a wrong nextStep or a thrown error, even where bo
 Codes: TOTP codes come from the driver's ``totp`` step (the next 30 s step after a
 VerifySoftwareToken, which spends the current one) or from pyotp; an SMS or email code sent
 mid-flow (MFA and sign-up codes have six digits, passwordless sign-in codes eight) is read from
-cognate's outbox while node waits in a ``waitForFile`` step.
+cognate's outbox while node waits in a ``waitForFile`` step; the same step lets a test make a
+boto3 call between two Amplify calls (``amplify(..., meanwhile=...)``).
 
 The node packages are pinned in node/package.json and installed by scripts/test.sh; the tests
 skip only when node or node/node_modules is missing, and fail instead under
@@ -41,12 +47,13 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pyotp
 import pytest
 
-from helpers import PASSWORD, App, confirmed_user, make_app, masked_email, unique_email, unique_name
+from helpers import (PASSWORD, App, confirmed_user, decode_jwt_unverified, make_app, masked_email, unique_email,
+                     unique_name)
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 SCRIPT = NODE_DIR / "amplify_flow.js"
@@ -106,12 +113,16 @@ def last_outbox_id(server: Any, recipient: str) -> int:
 
 def amplify(node: str, server: Any, app: App, steps: list[dict], *,
             code_to: Path | None = None, code_from: tuple[str, int] | None = None,
-            code_re: re.Pattern[str] | None = None) -> dict:
+            code_re: re.Pattern[str] | None = None,
+            meanwhile: Callable[[], str | None] | None = None) -> dict:
     """Run node/amplify_flow.js (with a request trace); returns its one JSON line, parsed.
 
     With ``code_from=(recipient, after_id)`` the newest outbox code for ``recipient`` newer
     than ``after_id`` is written to ``code_to`` once it appears, for a ``waitForFile`` step:
     the entry's ``code``, or with ``code_re`` the first group that pattern finds in its body.
+    With ``meanwhile`` (in place of ``code_from``) that function is polled while node runs and
+    the first string it returns is written to ``code_to``: a test's own mid-run step (a boto3
+    call between two Amplify calls) that a ``waitForFile`` step waits for.
     """
     request = {"endpoint": server.url, "userPoolId": app.pool_id, "clientId": app.client_id,
                "steps": steps, "trace": True, "timeoutMs": int(NODE_TIMEOUT * 1000) - 5000}
@@ -120,22 +131,29 @@ def amplify(node: str, server: Any, app: App, steps: list[dict], *,
         stdin.seek(0)
         proc = subprocess.Popen([node, str(SCRIPT)], stdin=stdin, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, cwd=NODE_DIR)
+    if code_from is not None:
+        assert meanwhile is None
+        recipient, after_id = code_from
+
+        def outbox_code() -> str | None:
+            fresh = [e for e in server.outbox(to=recipient) if e["id"] > after_id]
+            if not fresh:
+                return None
+            if code_re is None:
+                return fresh[-1]["code"]
+            match = code_re.search(fresh[-1]["body"] or "")
+            assert match, f"no code in outbox body {fresh[-1]['body']!r}"
+            return match.group(1)
+        meanwhile = outbox_code
     try:
-        if code_from is not None:
+        if meanwhile is not None:
             assert code_to is not None
-            recipient, after_id = code_from
             deadline = time.monotonic() + CODE_TIMEOUT
             while proc.poll() is None and time.monotonic() < deadline:
-                fresh = [e for e in server.outbox(to=recipient) if e["id"] > after_id]
-                if fresh:
+                value = meanwhile()
+                if value is not None:
                     scratch = code_to.with_suffix(".tmp")
-                    if code_re is None:
-                        code = fresh[-1]["code"]
-                    else:
-                        match = code_re.search(fresh[-1]["body"] or "")
-                        assert match, f"no code in outbox body {fresh[-1]['body']!r}"
-                        code = match.group(1)
-                    scratch.write_text(code)
+                    scratch.write_text(value)
                     scratch.rename(code_to)  # node never reads a half-written file
                     break
                 time.sleep(0.1)
@@ -545,3 +563,184 @@ def test_amplify_auto_sign_in_signs_in_with_the_password(node, cognate, tmp_path
     assert started["AuthParameters"]["USERNAME"] == username and "SRP_A" in started["AuthParameters"]
     assert "Session" not in started
     assert [a["ChallengeName"] for a in sent(result, "RespondToAuthChallenge")] == ["PASSWORD_VERIFIER"]
+
+
+# ----------------------------------------------------------------------------- device tracking
+#
+# On a pool with a DeviceConfiguration every sign-in that names no device gets NewDeviceMetadata;
+# Amplify then calls ConfirmDevice itself (the device's SRP verifier, DeviceName from
+# navigator.userAgent, which the driver stubs) and keeps deviceKey, deviceGroupKey and
+# randomPassword in its key-value storage under "<clientId>.<username>". signOut (local or global)
+# clears only the tokens, so the next signIn sends DEVICE_KEY in its PASSWORD_VERIFIER answer;
+# where a second factor is due on a remembered device it answers DEVICE_SRP_AUTH and
+# DEVICE_PASSWORD_VERIFIER instead, and on "Device does not exist." it drops the device and
+# answers PASSWORD_VERIFIER again, with the same Session (boto3 / pycognito side: test_devices.py).
+
+# What the driver's navigator stub makes Amplify's getDeviceName() return.
+DEVICE_NAME = "cognate-conformance amplify_flow.js"
+
+
+def device_app(idp: Any, *, prompt: bool, mfa: str | None = None) -> App:
+    app = make_app(idp, pool={"DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True,
+                                                      "DeviceOnlyRememberedOnUserPrompt": prompt}},
+                   client=AMPLIFY_CLIENT)
+    if mfa is not None:
+        idp.set_user_pool_mfa_config(UserPoolId=app.pool_id, MfaConfiguration=mfa, **TOTP_ONLY)
+    return app
+
+
+def admin_devices(app: App, username: str) -> list[dict]:
+    return app.idp.admin_list_devices(UserPoolId=app.pool_id, Username=username)["Devices"]
+
+
+def device_attributes(device: dict) -> dict[str, str]:
+    return {a["Name"]: a["Value"] for a in device["DeviceAttributes"]}
+
+
+def challenge_answers(result: dict) -> list[tuple[str, int, dict]]:
+    """(ChallengeName, HTTP status, ChallengeResponses) of each RespondToAuthChallenge sent."""
+    return [(r["body"]["ChallengeName"], r["status"], r["body"]["ChallengeResponses"])
+            for r in result["requests"] if r["target"] == "RespondToAuthChallenge"]
+
+
+def test_amplify_confirms_remembers_lists_and_forgets_its_device(node, cognate, tmp_path):
+    app = device_app(cognate.idp(), prompt=True)
+    user = confirmed_user(app, cognate)
+    seen: dict[str, Any] = {}
+
+    def remembered_on_the_server() -> str | None:
+        devices = admin_devices(app, user.username)
+        if any(device_attributes(d).get("dev:device_remembered_status") == "remembered" for d in devices):
+            seen["devices"] = devices
+            return "remembered"
+        return None
+
+    flag = tmp_path / "remembered"
+    steps = [
+        sign_in(user.username),                                               # 0
+        {"op": "deviceMetadata"},                                             # 1
+        {"op": "fetchDevices"},                                               # 2
+        {"op": "rememberDevice"},                                             # 3
+        {"op": "fetchDevices"},                                               # 4
+        {"op": "waitForFile", "path": str(flag), "timeoutMs": 15000},         # 5: boto3 looks
+        {"op": "forgetDevice"},                                               # 6
+        {"op": "fetchDevices"},                                               # 7
+        {"op": "deviceMetadata"},                                             # 8
+    ]
+    result = amplify(node, cognate, app, steps, code_to=flag, meanwhile=remembered_on_the_server)
+    out = outputs(result)
+    assert out[0] == SIGNED_IN
+    key = out[1]["deviceKey"]
+    assert key.startswith(f"{app.pool_id.split('_')[0]}_") and out[1]["deviceGroupKey"] and out[1]["randomPassword"]
+    # Amplify confirmed the device Cognito announced, with its own SRP verifier.
+    [confirm] = sent(result, "ConfirmDevice")
+    assert confirm["DeviceKey"] == key and confirm["DeviceName"] == DEVICE_NAME
+    assert set(confirm["DeviceSecretVerifierConfig"]) == {"PasswordVerifier", "Salt"}
+    assert all(confirm["DeviceSecretVerifierConfig"].values())
+    assert [r["status"] for r in result["requests"] if r["target"] == "ConfirmDevice"] == [200]
+    # DeviceOnlyRememberedOnUserPrompt: known, not remembered until the user says so.
+    [before] = out[2]
+    assert (before["id"], before["name"]) == (key, DEVICE_NAME)
+    assert before["attributes"]["dev:device_remembered_status"] == "not_remembered"
+    assert sent(result, "UpdateDeviceStatus") == [{"AccessToken": confirm["AccessToken"], "DeviceKey": key,
+                                                   "DeviceRememberedStatus": "remembered"}]
+    [after] = out[4]
+    assert (after["id"], after["name"]) == (key, DEVICE_NAME)
+    assert after["attributes"] == {"device_status": "valid", "device_name": DEVICE_NAME,
+                                   "dev:device_remembered_status": "remembered"}
+    assert after["createDate"] and after["lastModifiedDate"] and after["lastAuthenticatedDate"]
+    [listed] = seen["devices"]
+    assert listed["DeviceKey"] == key
+    assert device_attributes(listed)["device_name"] == DEVICE_NAME
+    assert device_attributes(listed)["dev:device_remembered_status"] == "remembered"
+    assert [f["DeviceKey"] for f in sent(result, "ForgetDevice")] == [key]
+    assert out[7] == []
+    assert out[8] is None  # Amplify dropped the keys of the device it forgot
+    assert admin_devices(app, user.username) == []
+
+
+def test_amplify_on_a_remembered_device_skips_the_authenticator_app(node, cognate):
+    app = device_app(cognate.idp(), prompt=False, mfa="OPTIONAL")
+    user = confirmed_user(app, cognate)
+    steps = [
+        sign_in(user.username),                                               # 0: device confirmed
+        {"op": "deviceMetadata"},                                             # 1
+        {"op": "setUpTOTP"},                                                  # 2
+        {"op": "totp", "secretFrom": 2},                                      # 3
+        {"op": "verifyTOTPSetup", "code": {"fromStep": 3}},                   # 4
+        {"op": "updateMFAPreference", "totp": "PREFERRED"},                   # 5
+        {"op": "signOut"},                                                    # 6: local; keys stay
+        sign_in(user.username),                                               # 7: no TOTP step
+        {"op": "deviceMetadata"},                                             # 8
+        {"op": "fetchAuthSession"},                                           # 9
+    ]
+    result = amplify(node, cognate, app, steps)
+    out = outputs(result)
+    assert out[0] == SIGNED_IN
+    device = out[1]
+    assert out[7] == SIGNED_IN
+    assert out[8] == device
+    assert decode_jwt_unverified(out[9]["accessToken"])["device_key"] == device["deviceKey"]
+    key = device["deviceKey"]
+    answers = challenge_answers(result)
+    assert [(name, status) for name, status, _ in answers] == [
+        ("PASSWORD_VERIFIER", 200),                  # first sign-in: no device yet
+        ("PASSWORD_VERIFIER", 200),                  # second: names the device ...
+        ("DEVICE_SRP_AUTH", 200),                    # ... which proves itself
+        ("DEVICE_PASSWORD_VERIFIER", 200),
+    ]
+    assert "DEVICE_KEY" not in answers[0][2]
+    assert [a[2]["DEVICE_KEY"] for a in answers[1:]] == [key, key, key]
+    assert "SRP_A" in answers[2][2]
+    assert {"PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP"} <= set(answers[3][2])
+    assert [c["DeviceKey"] for c in sent(result, "ConfirmDevice")] == [key]
+    # The second factor was due: without the device Cognito asks for the code.
+    got = app.admin_get_user(user.username)
+    assert got["PreferredMfaSetting"] == "SOFTWARE_TOKEN_MFA"
+    assert app.password_auth(user.username)["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    [listed] = admin_devices(app, user.username)
+    assert device_attributes(listed)["dev:device_remembered_status"] == "remembered"
+
+
+def test_amplify_drops_a_device_forgotten_on_the_server_and_signs_in_again(node, cognate, tmp_path):
+    app = device_app(cognate.idp(), prompt=False)
+    user = confirmed_user(app, cognate)
+    forgotten: list[str] = []
+
+    def forget_it() -> str | None:
+        # Only once Amplify has confirmed it (ConfirmDevice names it), so ConfirmDevice never races.
+        named = [d for d in admin_devices(app, user.username) if "device_name" in device_attributes(d)]
+        if not named:
+            return None
+        for device in named:
+            app.idp.admin_forget_device(UserPoolId=app.pool_id, Username=user.username,
+                                        DeviceKey=device["DeviceKey"])
+            forgotten.append(device["DeviceKey"])
+        return "forgotten"
+
+    flag = tmp_path / "forgotten"
+    steps = [
+        sign_in(user.username),                                               # 0
+        {"op": "deviceMetadata"},                                             # 1
+        {"op": "signOut"},                                                    # 2
+        {"op": "waitForFile", "path": str(flag), "timeoutMs": 15000},         # 3: AdminForgetDevice
+        sign_in(user.username),                                               # 4
+        {"op": "deviceMetadata"},                                             # 5
+    ]
+    result = amplify(node, cognate, app, steps, code_to=flag, meanwhile=forget_it)
+    out = outputs(result)
+    old = out[1]["deviceKey"]
+    assert forgotten == [old]
+    assert out[4] == SIGNED_IN
+    new = out[5]["deviceKey"]
+    assert new != old
+    answers = challenge_answers(result)
+    assert [(name, status, responses.get("DEVICE_KEY")) for name, status, responses in answers] == [
+        ("PASSWORD_VERIFIER", 200, None),
+        ("PASSWORD_VERIFIER", 400, old),             # "Device does not exist."
+        ("PASSWORD_VERIFIER", 200, None),            # Amplify's retry, without the device
+    ]
+    retried = [r["body"] for r in result["requests"] if r["target"] == "RespondToAuthChallenge"]
+    assert retried[1]["Session"] == retried[2]["Session"]
+    assert [c["DeviceKey"] for c in sent(result, "ConfirmDevice")] == [old, new]
+    assert [d["DeviceKey"] for d in admin_devices(app, user.username)] == [new]

@@ -309,6 +309,12 @@ def base_requests(fx: Any) -> dict[str, dict]:
         "AdminDeleteSoftwareToken": {"UserPoolId": P, "Username": fx.user_admin_mfa},
         "GetUserPoolMfaConfig": {"UserPoolId": P},
         "GetUserAuthFactors": {"AccessToken": fx.access_token},
+        # The fixture pool allows no passkeys: WebAuthnNotEnabledException, or a credential
+        # that does not exist.
+        "StartWebAuthnRegistration": {"AccessToken": fx.access_token},
+        "CompleteWebAuthnRegistration": {"AccessToken": fx.access_token, "Credential": {"id": "negative"}},
+        "ListWebAuthnCredentials": {"AccessToken": fx.access_token, "MaxResults": 10},
+        "DeleteWebAuthnCredential": {"AccessToken": fx.access_token, "CredentialId": "negative-tests"},
         # The fixture pool tracks no devices: the device calls answer ResourceNotFoundException
         # (a device key nobody has) or InvalidParameterException, which the model documents.
         "ConfirmDevice": {"AccessToken": fx.access_token, "DeviceKey": fx.device_key, "DeviceName": "negative",

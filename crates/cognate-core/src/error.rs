@@ -56,6 +56,20 @@ pub enum DomainError {
     SoftwareTokenMfaNotFound(String),
     #[error("{0}")]
     EnableSoftwareTokenMfa(String),
+    #[error("{0}")]
+    WebAuthnNotEnabled(String),
+    #[error("{0}")]
+    WebAuthnConfigurationMissing(String),
+    #[error("{0}")]
+    WebAuthnChallengeNotFound(String),
+    #[error("{0}")]
+    WebAuthnRelyingPartyMismatch(String),
+    #[error("{0}")]
+    WebAuthnClientMismatch(String),
+    #[error("{0}")]
+    WebAuthnOriginNotAllowed(String),
+    #[error("{0}")]
+    WebAuthnCredentialNotSupported(String),
     /// Something broke inside cognate (storage unavailable, a bug). The message is for the log;
     /// callers only see a generic text.
     #[error("internal error: {0}")]

@@ -11,8 +11,8 @@ use crate::group::Group;
 use crate::ids::Timestamp;
 use crate::pool::UserPool;
 use crate::user::{
-    AliasClaim, AliasKind, AuthSession, Device, NewUser, OutboxMessage, RefreshToken, SignInFailures, StoredCode, User,
-    UserStatus, UserUpdate,
+    AliasClaim, AliasKind, AuthSession, Device, NewUser, OutboxMessage, Passkey, RefreshToken, SignInFailures,
+    StoredCode, User, UserStatus, UserUpdate,
 };
 
 pub trait Clock: Send + Sync {
@@ -46,6 +46,69 @@ pub trait Sealer: Send + Sync {
 #[async_trait]
 pub trait Cpu: Send + Sync {
     async fn run(&self, job: Box<dyn FnOnce() + Send + 'static>);
+}
+
+/// The relying party a pool's passkeys belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelyingParty {
+    /// The RP ID, a domain: `WebAuthnConfiguration.RelyingPartyId`.
+    pub id: String,
+    /// `required` or `preferred`.
+    pub user_verification: String,
+}
+
+/// Who a passkey is registered for.
+#[derive(Debug, Clone)]
+pub struct PasskeyUser {
+    /// The user handle: the user's `sub`.
+    pub sub: String,
+    pub name: String,
+}
+
+/// A passkey a registration ceremony produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPasskey {
+    /// base64url, as clients name it.
+    pub credential_id: String,
+    /// The credential as the implementation keeps it (public key, counter): opaque here.
+    pub record: String,
+    pub attachment: Option<String>,
+    pub transports: Vec<String>,
+}
+
+/// Why a ceremony failed, as Cognito's WebAuthn exceptions tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasskeyError {
+    ChallengeNotFound(String),
+    RelyingPartyMismatch(String),
+    OriginNotAllowed(String),
+    CredentialNotSupported(String),
+    /// The response is not a credential of this ceremony (bad signature, wrong user, …).
+    Rejected(String),
+}
+
+/// The WebAuthn ceremonies (attestation and assertion checks), done by a WebAuthn library in
+/// the server. Options and responses are the JSON documents clients exchange; ceremony state
+/// and credential records are opaque strings the domain stores sealed.
+pub trait Passkeys: Send + Sync {
+    /// Creation options and the state to keep until the response.
+    fn start_registration(
+        &self,
+        rp: &RelyingParty,
+        user: &PasskeyUser,
+        existing: &[String],
+    ) -> Result<(String, String), PasskeyError>;
+    fn finish_registration(&self, rp: &RelyingParty, response: &str, state: &str) -> Result<NewPasskey, PasskeyError>;
+    /// Request options (JSON) for the user's passkeys and the state to keep until the answer.
+    fn start_authentication(&self, rp: &RelyingParty, records: &[String]) -> Result<(String, String), PasskeyError>;
+    /// The credential that answered, and its record again if its counter moved.
+    fn finish_authentication(
+        &self,
+        rp: &RelyingParty,
+        response: &str,
+        state: &str,
+        records: &[String],
+    ) -> Result<(String, Option<String>), PasskeyError>;
 }
 
 /// Which refresh tokens a revocation covers.
@@ -157,6 +220,7 @@ pub trait Store:
     + OutboxStore
     + MetaStore
     + DeviceStore
+    + PasskeyStore
 {
 }
 
@@ -171,14 +235,15 @@ impl<T> Store for T where
         + OutboxStore
         + MetaStore
         + DeviceStore
+        + PasskeyStore
 {
 }
 
 /// The storage traits, to bring into scope where a `dyn Store` is called.
 pub mod stores {
     pub use super::{
-        CodeStore, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxStore, PoolStore, SessionStore, Store,
-        TokenStore, UserStore,
+        CodeStore, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxStore, PasskeyStore, PoolStore, SessionStore,
+        Store, TokenStore, UserStore,
     };
 }
 
@@ -410,4 +475,17 @@ pub trait DeviceStore: Send + Sync {
     ) -> Result<Vec<Device>, StoreError>;
     /// Returns whether it was there.
     async fn delete_device(&self, pool_id: &str, key: &str) -> Result<bool, StoreError>;
+}
+
+/// Users' passkeys (they go with their user).
+#[async_trait]
+pub trait PasskeyStore: Send + Sync {
+    /// `Conflict{other}` when the credential id is registered already.
+    async fn insert_passkey(&self, passkey: &Passkey) -> Result<(), StoreError>;
+    /// A user's passkeys, oldest first.
+    async fn list_passkeys(&self, pool_id: &str, sub: &str) -> Result<Vec<Passkey>, StoreError>;
+    /// Replaces the stored record (its counter moved).
+    async fn update_passkey(&self, pool_id: &str, credential_id: &str, record: &str) -> Result<(), StoreError>;
+    /// Returns whether it was there and the user's.
+    async fn delete_passkey(&self, pool_id: &str, sub: &str, credential_id: &str) -> Result<bool, StoreError>;
 }

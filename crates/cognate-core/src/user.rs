@@ -381,6 +381,22 @@ pub struct Device {
     pub last_authenticated: Timestamp,
 }
 
+/// A registered passkey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passkey {
+    pub pool_id: String,
+    pub sub: String,
+    /// base64url.
+    pub credential_id: String,
+    /// The credential as the WebAuthn implementation keeps it (public key, counter).
+    pub record: String,
+    pub name: String,
+    pub relying_party_id: String,
+    pub attachment: Option<String>,
+    pub transports: Vec<String>,
+    pub created: Timestamp,
+}
+
 /// Failed sign-ins of one user since the last success (or the last quiet period).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignInFailures {

@@ -10,6 +10,7 @@ mod connections;
 pub mod delivery;
 pub mod lambda;
 mod ops;
+pub mod passkeys;
 pub mod passwords;
 mod probes;
 mod protocol;

@@ -62,14 +62,22 @@ pub fn category(op: Operation) -> &'static str {
         | AdminSetUserMFAPreference
         | AdminDeleteSoftwareToken => "UserUpdate",
         GlobalSignOut | AdminUserGlobalSignOut | RevokeToken | GetTokensFromRefreshToken => "UserToken",
-        AdminListGroupsForUser | GetDevice | AdminGetDevice | ListDevices | AdminListDevices => "UserResourceRead",
+        AdminListGroupsForUser
+        | GetDevice
+        | AdminGetDevice
+        | ListDevices
+        | AdminListDevices
+        | ListWebAuthnCredentials => "UserResourceRead",
         AdminAddUserToGroup
         | AdminRemoveUserFromGroup
         | ConfirmDevice
         | UpdateDeviceStatus
         | AdminUpdateDeviceStatus
         | ForgetDevice
-        | AdminForgetDevice => "UserResourceUpdate",
+        | AdminForgetDevice
+        | StartWebAuthnRegistration
+        | CompleteWebAuthnRegistration
+        | DeleteWebAuthnCredential => "UserResourceUpdate",
         ListUsers | ListUsersInGroup => "UserList",
         DescribeUserPool | ListUserPools | GetUserPoolMfaConfig => "UserPoolRead",
         CreateUserPool | UpdateUserPool | DeleteUserPool | SetUserPoolMfaConfig => "UserPoolUpdate",

@@ -75,6 +75,13 @@ pub fn aws_type(e: &DomainError) -> &'static str {
         DomainError::InvalidLambdaResponse(_) => "InvalidLambdaResponseException",
         DomainError::SoftwareTokenMfaNotFound(_) => "SoftwareTokenMFANotFoundException",
         DomainError::EnableSoftwareTokenMfa(_) => "EnableSoftwareTokenMFAException",
+        DomainError::WebAuthnNotEnabled(_) => "WebAuthnNotEnabledException",
+        DomainError::WebAuthnConfigurationMissing(_) => "WebAuthnConfigurationMissingException",
+        DomainError::WebAuthnChallengeNotFound(_) => "WebAuthnChallengeNotFoundException",
+        DomainError::WebAuthnRelyingPartyMismatch(_) => "WebAuthnRelyingPartyMismatchException",
+        DomainError::WebAuthnClientMismatch(_) => "WebAuthnClientMismatchException",
+        DomainError::WebAuthnOriginNotAllowed(_) => "WebAuthnOriginNotAllowedException",
+        DomainError::WebAuthnCredentialNotSupported(_) => "WebAuthnCredentialNotSupportedException",
         DomainError::Internal(_) => "InternalErrorException",
     }
 }
@@ -108,7 +115,14 @@ pub fn http_status(e: &DomainError) -> u16 {
         | DomainError::UnexpectedLambda(_)
         | DomainError::InvalidLambdaResponse(_)
         | DomainError::SoftwareTokenMfaNotFound(_)
-        | DomainError::EnableSoftwareTokenMfa(_) => 400,
+        | DomainError::EnableSoftwareTokenMfa(_)
+        | DomainError::WebAuthnNotEnabled(_)
+        | DomainError::WebAuthnConfigurationMissing(_)
+        | DomainError::WebAuthnChallengeNotFound(_)
+        | DomainError::WebAuthnRelyingPartyMismatch(_)
+        | DomainError::WebAuthnClientMismatch(_)
+        | DomainError::WebAuthnOriginNotAllowed(_)
+        | DomainError::WebAuthnCredentialNotSupported(_) => 400,
     }
 }
 
@@ -171,6 +185,13 @@ mod tests {
             (DomainError::InvalidLambdaResponse(m()), "InvalidLambdaResponseException", 400),
             (DomainError::SoftwareTokenMfaNotFound(m()), "SoftwareTokenMFANotFoundException", 400),
             (DomainError::EnableSoftwareTokenMfa(m()), "EnableSoftwareTokenMFAException", 400),
+            (DomainError::WebAuthnNotEnabled(m()), "WebAuthnNotEnabledException", 400),
+            (DomainError::WebAuthnConfigurationMissing(m()), "WebAuthnConfigurationMissingException", 400),
+            (DomainError::WebAuthnChallengeNotFound(m()), "WebAuthnChallengeNotFoundException", 400),
+            (DomainError::WebAuthnRelyingPartyMismatch(m()), "WebAuthnRelyingPartyMismatchException", 400),
+            (DomainError::WebAuthnClientMismatch(m()), "WebAuthnClientMismatchException", 400),
+            (DomainError::WebAuthnOriginNotAllowed(m()), "WebAuthnOriginNotAllowedException", 400),
+            (DomainError::WebAuthnCredentialNotSupported(m()), "WebAuthnCredentialNotSupportedException", 400),
             (DomainError::Internal(m()), "InternalErrorException", 500),
         ];
         for (e, name, status) in table {

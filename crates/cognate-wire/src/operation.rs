@@ -88,6 +88,10 @@ operations!(
     AdminUpdateDeviceStatus,
     ForgetDevice,
     AdminForgetDevice,
+    StartWebAuthnRegistration,
+    CompleteWebAuthnRegistration,
+    ListWebAuthnCredentials,
+    DeleteWebAuthnCredential,
 );
 
 /// The operations Cognito authorises by what is in the body (a client id, a token, a

@@ -289,6 +289,7 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
             )),
             sealer: Arc::new(sealer),
             cpu: Arc::new(BlockingCpu),
+            passkeys: Arc::new(cognate_server::passkeys::WebAuthnPasskeys),
             dummy_hash: Default::default(),
             in_flight: Default::default(),
             config: CoreConfig {

@@ -170,6 +170,9 @@ impl Cognate {
                 self.mfa_answer(client, pool, name, session, &req.responses, req.client_metadata).await
             }
             ChallengeName::DeviceSrpAuth => self.device_srp_answer(client, pool, session, &req.responses).await,
+            ChallengeName::WebAuthn => {
+                self.webauthn_answer(client, pool, session, &req.responses, req.client_metadata).await
+            }
             ChallengeName::DevicePasswordVerifier => {
                 self.device_claim_answer(client, pool, &req.responses, req.client_metadata).await
             }

@@ -32,7 +32,7 @@ const FIRST_FACTORS: [ChallengeName; 5] = [
 ];
 
 /// The factors `user` can sign in with under `pool`'s sign-in policy, in Cognito's order.
-pub(crate) fn first_factor_options(pool: &UserPool, user: &User) -> Vec<ChallengeName> {
+pub(crate) fn first_factor_options(pool: &UserPool, user: &User, passkeys: bool) -> Vec<ChallengeName> {
     let mut out = Vec::new();
     if user.password_hash.is_some() {
         out.extend([ChallengeName::PasswordSrp, ChallengeName::Password]);
@@ -48,11 +48,14 @@ pub(crate) fn first_factor_options(pool: &UserPool, user: &User) -> Vec<Challeng
     if settings.allows_first_factor(FirstAuthFactor::SmsOtp) && user.is_verified(AliasKind::PhoneNumber) {
         out.push(ChallengeName::SmsOtp);
     }
+    if passkeys {
+        out.push(ChallengeName::WebAuthn);
+    }
     out
 }
 
 /// `ConfiguredUserAuthFactors` of GetUserAuthFactors.
-pub fn configured_auth_factors(pool: &UserPool, user: &User) -> Vec<FirstAuthFactor> {
+pub fn configured_auth_factors(pool: &UserPool, user: &User, passkeys: bool) -> Vec<FirstAuthFactor> {
     let mut out = Vec::new();
     if user.password_hash.is_some() {
         out.push(FirstAuthFactor::Password);
@@ -62,6 +65,9 @@ pub fn configured_auth_factors(pool: &UserPool, user: &User) -> Vec<FirstAuthFac
     }
     if pool.settings.allows_first_factor(FirstAuthFactor::SmsOtp) && user.is_verified(AliasKind::PhoneNumber) {
         out.push(FirstAuthFactor::SmsOtp);
+    }
+    if passkeys {
+        out.push(FirstAuthFactor::WebAuthn);
     }
     out
 }
@@ -95,7 +101,12 @@ impl Cognate {
         Self::check_secret_hash(&client, params.get("SECRET_HASH").map(String::as_str), &names)?;
         let options = match &user {
             Some(u) if !u.enabled => return Err(DomainError::not_authorized("User is disabled.")),
-            Some(u) => first_factor_options(&pool, u),
+            Some(u) => {
+                // A user with second factors signs in with a password (see first_factor_options).
+                let passkeys = self.has_passkeys(&pool, u).await?
+                    && (pool.settings.mfa.mode == MfaMode::Off || u.mfa.choice.enabled.is_empty());
+                first_factor_options(&pool, u, passkeys)
+            }
             // Hidden users are offered what a user with a password is: nothing tells them apart.
             None if client.settings.prevents_user_existence_errors() => {
                 vec![ChallengeName::PasswordSrp, ChallengeName::Password]
@@ -154,6 +165,11 @@ impl Cognate {
                 let proof = Proof::first(first);
                 let challenge = self.mfa_code_challenge(&client, &pool, &user, &client_metadata, proof, medium).await?;
                 Ok(AuthOutcome::Challenge(challenge))
+            }
+            ChallengeName::WebAuthn => {
+                let user = user.ok_or_else(invalid_session)?;
+                self.pre_authentication(&pool, &user, &client.client_id, &client_metadata).await?;
+                self.webauthn_challenge(&client, &pool, &user).await
             }
             other => Err(DomainError::invalid(format!("The {other} challenge is not available for this user."))),
         }
@@ -231,7 +247,8 @@ impl Cognate {
     /// GetUserAuthFactors / AdminGetUserAuthFactors: the first factors the user has set up.
     pub async fn user_auth_factors(&self, user: &User) -> Result<Vec<FirstAuthFactor>> {
         let pool = self.pool(&user.pool_id).await?;
-        Ok(configured_auth_factors(&pool, user))
+        let passkeys = self.has_passkeys(&pool, user).await?;
+        Ok(configured_auth_factors(&pool, user, passkeys))
     }
 }
 

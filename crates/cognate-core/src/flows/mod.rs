@@ -12,6 +12,7 @@ mod hooks;
 mod lockout;
 mod messages;
 mod mfa;
+mod passkeys;
 mod pools;
 mod profile;
 mod proven;
@@ -41,6 +42,7 @@ pub use devices::{DevicePage, RememberedStatus};
 pub use groups::{GroupChanges, Page};
 pub use messages::CodeDelivery;
 pub use mfa::{FactorSetting, MfaPreference, TokenHolder};
+pub use passkeys::PasskeyPage;
 pub use pools::{ClientChanges, ListPage};
 pub use profile::Editor;
 pub use signup::{SignUpRequest, SignUpResult};
@@ -51,7 +53,7 @@ use crate::client::AppClient;
 use crate::error::{DomainError, Result};
 use crate::ids;
 use crate::pool::UserPool;
-use crate::ports::{Clock, Cpu, Mailer, Passwords, Rng, Sealer, Store};
+use crate::ports::{Clock, Cpu, Mailer, Passkeys, Passwords, Rng, Sealer, Store};
 use crate::secret_hash;
 use crate::srp;
 use crate::triggers::Triggers;
@@ -132,6 +134,8 @@ pub struct Cognate {
     pub triggers: Arc<dyn Triggers>,
     pub sealer: Arc<dyn Sealer>,
     pub cpu: Arc<dyn Cpu>,
+    /// The WebAuthn ceremonies.
+    pub passkeys: Arc<dyn Passkeys>,
     pub config: CoreConfig,
     /// A hash of a random password, made on first use with the configured cost.
     pub dummy_hash: Arc<std::sync::OnceLock<String>>,

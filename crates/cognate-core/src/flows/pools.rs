@@ -23,10 +23,10 @@ pub struct ClientChanges {
 /// a password only.
 pub(crate) fn check_sign_in_policy(settings: &PoolSettings) -> Result<()> {
     let factors = &settings.first_auth_factors;
-    if factors.contains(&FirstAuthFactor::WebAuthn) {
+    if settings.mfa.mode == MfaMode::On && factors.contains(&FirstAuthFactor::WebAuthn) {
         return Err(DomainError::invalid(
-            "WEB_AUTHN as a first auth factor is not supported by cognate yet (no passkeys); use PASSWORD, EMAIL_OTP \
-             or SMS_OTP",
+            "Cannot set WebAuthn factor configuration to SINGLE_FACTOR if MFA is required and WebAuthn is an \
+             allowed first auth factor",
         ));
     }
     let passwordless = factors.iter().any(|f| matches!(f, FirstAuthFactor::EmailOtp | FirstAuthFactor::SmsOtp));

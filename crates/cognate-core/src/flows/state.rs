@@ -28,10 +28,13 @@ pub(crate) enum FirstFactor {
     SmsOtp,
     /// The code that confirmed the sign-up, a moment ago (ConfirmSignUp's `Session`).
     SignUp,
+    /// A passkey.
+    WebAuthn,
 }
 
 impl FirstFactor {
-    const ALL: [FirstFactor; 6] = [Self::Password, Self::Srp, Self::Custom, Self::EmailOtp, Self::SmsOtp, Self::SignUp];
+    const ALL: [FirstFactor; 7] =
+        [Self::Password, Self::Srp, Self::Custom, Self::EmailOtp, Self::SmsOtp, Self::SignUp, Self::WebAuthn];
 
     fn code(self) -> &'static str {
         match self {
@@ -41,6 +44,7 @@ impl FirstFactor {
             Self::EmailOtp => "email_otp",
             Self::SmsOtp => "sms_otp",
             Self::SignUp => "sign_up",
+            Self::WebAuthn => "web_authn",
         }
     }
 
@@ -50,7 +54,7 @@ impl FirstFactor {
 
     /// Whether a second factor may follow: only after something the user knows.
     pub fn is_passwordless(self) -> bool {
-        matches!(self, Self::EmailOtp | Self::SmsOtp)
+        matches!(self, Self::EmailOtp | Self::SmsOtp | Self::WebAuthn)
     }
 }
 
@@ -158,6 +162,15 @@ pub(crate) enum Step {
     },
     /// Not a challenge: a sign-up just confirmed, which `USER_AUTH` may take as the first factor.
     SignedUp,
+    /// WEB_AUTHN: the assertion ceremony's state.
+    WebAuthn {
+        proof: Proof,
+        state: String,
+    },
+    /// Not a challenge: a passkey registration between its start and its completion.
+    WebAuthnRegistration {
+        state: String,
+    },
 }
 
 /// What a session row waits for: a challenge's answer, or (`SIGN_UP`) a sign-in.
@@ -165,6 +178,7 @@ pub(crate) enum Step {
 pub(crate) enum StepKind {
     Challenge(ChallengeName),
     SignUp,
+    Registration,
 }
 
 impl StepKind {
@@ -172,12 +186,14 @@ impl StepKind {
         match self {
             Self::Challenge(name) => name.as_str(),
             Self::SignUp => "SIGN_UP",
+            Self::Registration => "WEB_AUTHN_REGISTRATION",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
         match s {
             "SIGN_UP" => Some(Self::SignUp),
+            "WEB_AUTHN_REGISTRATION" => Some(Self::Registration),
             other => ChallengeName::parse(other).map(Self::Challenge),
         }
     }
@@ -211,7 +227,9 @@ impl Step {
             Self::SelectChallenge { .. } => ChallengeName::SelectChallenge,
             Self::DeviceSrpAuth { .. } => ChallengeName::DeviceSrpAuth,
             Self::DevicePasswordVerifier { .. } => ChallengeName::DevicePasswordVerifier,
+            Self::WebAuthn { .. } => ChallengeName::WebAuthn,
             Self::SignedUp => return StepKind::SignUp,
+            Self::WebAuthnRegistration { .. } => return StepKind::Registration,
         })
     }
 
@@ -255,6 +273,13 @@ impl Step {
                 proof.write(&mut w);
                 w.str(&crate::ids::hex(key));
             }
+            Self::WebAuthn { proof, state } => {
+                proof.write(&mut w);
+                w.str(state);
+            }
+            Self::WebAuthnRegistration { state } => {
+                w.str(state);
+            }
             Self::SignedUp => {}
         }
         w.finish()
@@ -264,6 +289,10 @@ impl Step {
         let mut r = Reader::new(bytes);
         let name = match StepKind::parse(&r.str()?)? {
             StepKind::SignUp => return r.is_empty().then_some(Self::SignedUp),
+            StepKind::Registration => {
+                let state = r.str()?;
+                return r.is_empty().then_some(Self::WebAuthnRegistration { state });
+            }
             StepKind::Challenge(name) => name,
         };
         let step = match name {
@@ -307,6 +336,7 @@ impl Step {
             }
             ChallengeName::MfaSetup => Self::MfaSetup { proof: Proof::read(&mut r)?, verified: r.flag()? },
             ChallengeName::DeviceSrpAuth => Self::DeviceSrpAuth { proof: Proof::read(&mut r)? },
+            ChallengeName::WebAuthn => Self::WebAuthn { proof: Proof::read(&mut r)?, state: r.str()? },
             ChallengeName::DevicePasswordVerifier => {
                 Self::DevicePasswordVerifier { proof: Proof::read(&mut r)?, key: crate::ids::unhex(&r.str()?)? }
             }
@@ -475,6 +505,8 @@ mod tests {
             Step::MfaSetup { proof: Proof::first(FirstFactor::Password), verified: true },
             Step::SelectChallenge { options: vec![ChallengeName::PasswordSrp, ChallengeName::EmailOtp] },
             Step::SignedUp,
+            Step::WebAuthn { proof: Proof::first(FirstFactor::WebAuthn), state: "{\"a\":1}".into() },
+            Step::WebAuthnRegistration { state: "{}".into() },
             Step::DeviceSrpAuth { proof: Proof::first(FirstFactor::Srp).with_device(Some("us-east-1_x".into())) },
             Step::DevicePasswordVerifier { proof: Proof::first(FirstFactor::Password), key: vec![9; 16] },
             Step::NewPasswordRequired { proof: Proof::first(FirstFactor::SignUp) },

@@ -30,6 +30,7 @@ pub(super) fn world() -> World {
         triggers: triggers.clone(),
         sealer: Arc::new(PlainSealer),
         cpu: Arc::new(InlineCpu),
+        passkeys: Arc::new(NoPasskeys),
         config: CoreConfig::default(),
         dummy_hash: Default::default(),
         in_flight: Default::default(),

@@ -142,3 +142,33 @@ impl crate::triggers::Triggers for FakeTriggers {
 
 mod store;
 pub use store::MemStore;
+
+/// A WebAuthn implementation that refuses every ceremony (the conformance suite drives the
+/// real one with a software authenticator).
+pub struct NoPasskeys;
+
+impl Passkeys for NoPasskeys {
+    fn start_registration(
+        &self,
+        _: &RelyingParty,
+        _: &PasskeyUser,
+        _: &[String],
+    ) -> Result<(String, String), PasskeyError> {
+        Err(PasskeyError::Rejected("no passkeys in the flow tests".into()))
+    }
+    fn finish_registration(&self, _: &RelyingParty, _: &str, _: &str) -> Result<NewPasskey, PasskeyError> {
+        Err(PasskeyError::Rejected("no passkeys in the flow tests".into()))
+    }
+    fn start_authentication(&self, _: &RelyingParty, _: &[String]) -> Result<(String, String), PasskeyError> {
+        Err(PasskeyError::Rejected("no passkeys in the flow tests".into()))
+    }
+    fn finish_authentication(
+        &self,
+        _: &RelyingParty,
+        _: &str,
+        _: &str,
+        _: &[String],
+    ) -> Result<(String, Option<String>), PasskeyError> {
+        Err(PasskeyError::Rejected("no passkeys in the flow tests".into()))
+    }
+}

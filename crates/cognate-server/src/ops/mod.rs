@@ -5,6 +5,7 @@ mod auth;
 mod devices;
 mod groups;
 mod mfa;
+mod passkeys;
 mod passwords;
 mod pools;
 mod profile;
@@ -94,6 +95,10 @@ pub async fn dispatch(op: Operation, ctx: &Ctx<'_>, input: &Input) -> OpResult {
         Operation::AdminUpdateDeviceStatus => devices::update_device_status(ctx, input, true).await,
         Operation::ForgetDevice => devices::forget_device(ctx, input, false).await,
         Operation::AdminForgetDevice => devices::forget_device(ctx, input, true).await,
+        Operation::StartWebAuthnRegistration => passkeys::start_web_authn_registration(ctx, input).await,
+        Operation::CompleteWebAuthnRegistration => passkeys::complete_web_authn_registration(ctx, input).await,
+        Operation::ListWebAuthnCredentials => passkeys::list_web_authn_credentials(ctx, input).await,
+        Operation::DeleteWebAuthnCredential => passkeys::delete_web_authn_credential(ctx, input).await,
     }
 }
 

@@ -23,3 +23,19 @@ CREATE TABLE devices (
     FOREIGN KEY (pool_id, sub) REFERENCES users(pool_id, sub) ON DELETE CASCADE
 );
 CREATE INDEX devices_by_user ON devices(pool_id, sub, device_key);
+
+-- Passkeys: the WebAuthn credential record (public key, counter) and what ListWebAuthnCredentials shows.
+CREATE TABLE passkeys (
+    pool_id TEXT NOT NULL,
+    credential_id TEXT NOT NULL,
+    sub TEXT NOT NULL,
+    record TEXT NOT NULL,
+    name TEXT NOT NULL,
+    rp_id TEXT NOT NULL,
+    attachment TEXT,
+    transports TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    PRIMARY KEY (pool_id, credential_id),
+    FOREIGN KEY (pool_id, sub) REFERENCES users(pool_id, sub) ON DELETE CASCADE
+);
+CREATE INDEX passkeys_by_user ON passkeys(pool_id, sub, created);

@@ -346,3 +346,34 @@ pub(super) async fn devices(store: &dyn Store) {
     assert!(store.list_devices("us-east-1_D", "s-dev", None, 10).await.unwrap().is_empty());
     assert!(store.get_device("us-east-1_D", "us-east-1_z").await.unwrap().is_some());
 }
+
+/// Passkeys: one registration per credential id in a pool, listed oldest first, the record
+/// replaced when its counter moves, gone with their user.
+pub(super) async fn passkeys(store: &dyn Store) {
+    store.insert_pool(&pool("us-east-1_W")).await.unwrap();
+    store.create_user(&user("us-east-1_W", "s-pk", "pk", "p@example.com"), None, None).await.unwrap();
+    let passkey = |id: &str, created: i64| Passkey {
+        pool_id: "us-east-1_W".into(),
+        sub: "s-pk".into(),
+        credential_id: id.into(),
+        record: "r0".into(),
+        name: "Passkey".into(),
+        relying_party_id: "auth.example.com".into(),
+        attachment: Some("platform".into()),
+        transports: vec!["internal".into(), "hybrid".into()],
+        created: Timestamp(created),
+    };
+    store.insert_passkey(&passkey("cred-b", 2)).await.unwrap();
+    store.insert_passkey(&passkey("cred-a", 3)).await.unwrap();
+    assert_eq!(store.insert_passkey(&passkey("cred-a", 4)).await, Err(StoreError::Conflict(Conflict::Other)));
+    let listed = store.list_passkeys("us-east-1_W", "s-pk").await.unwrap();
+    assert_eq!(listed.iter().map(|p| p.credential_id.as_str()).collect::<Vec<_>>(), ["cred-b", "cred-a"]);
+    assert_eq!(listed[0], passkey("cred-b", 2));
+    store.update_passkey("us-east-1_W", "cred-a", "r1").await.unwrap();
+    assert_eq!(store.list_passkeys("us-east-1_W", "s-pk").await.unwrap()[1].record, "r1");
+    assert_eq!(store.update_passkey("us-east-1_W", "nope", "r").await, Err(StoreError::NotFound));
+    assert!(!store.delete_passkey("us-east-1_W", "someone-else", "cred-a").await.unwrap());
+    assert!(store.delete_passkey("us-east-1_W", "s-pk", "cred-a").await.unwrap());
+    store.delete_user("us-east-1_W", "s-pk").await.unwrap();
+    assert!(store.list_passkeys("us-east-1_W", "s-pk").await.unwrap().is_empty());
+}

@@ -19,11 +19,11 @@ use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
 use cognate_core::ports::{
     AttributeChange, CodeStore, Confirmation, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxEntry, OutboxQuery,
-    OutboxStore, PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
+    OutboxStore, PasskeyStore, PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
 };
 use cognate_core::user::{
-    AliasClaim, AliasKind, Attributes, AuthSession, Device, Medium, MfaChoice, NewUser, OutboxMessage, RefreshToken,
-    SignInFailures, StoredCode, TotpToken, User, UserMfa, UserStatus, UserUpdate,
+    AliasClaim, AliasKind, Attributes, AuthSession, Device, Medium, MfaChoice, NewUser, OutboxMessage, Passkey,
+    RefreshToken, SignInFailures, StoredCode, TotpToken, User, UserMfa, UserStatus, UserUpdate,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::error::SqlState;
@@ -37,6 +37,7 @@ mod import;
 mod limits;
 pub(crate) mod migrate;
 mod outbox;
+mod passkeys;
 mod pools;
 mod sessions;
 mod tls;

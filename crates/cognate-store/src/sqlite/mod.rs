@@ -15,11 +15,11 @@ use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
 use cognate_core::ports::{
     AttributeChange, CodeStore, Confirmation, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxEntry, OutboxQuery,
-    OutboxStore, PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
+    OutboxStore, PasskeyStore, PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
 };
 use cognate_core::user::{
-    AliasClaim, AliasKind, Attributes, AuthSession, Device, Medium, MfaChoice, NewUser, OutboxMessage, RefreshToken,
-    SignInFailures, StoredCode, TotpToken, User, UserMfa, UserStatus, UserUpdate,
+    AliasClaim, AliasKind, Attributes, AuthSession, Device, Medium, MfaChoice, NewUser, OutboxMessage, Passkey,
+    RefreshToken, SignInFailures, StoredCode, TotpToken, User, UserMfa, UserStatus, UserUpdate,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 
@@ -28,6 +28,7 @@ mod devices;
 mod groups;
 mod limits;
 mod outbox;
+mod passkeys;
 mod pools;
 mod sessions;
 mod tokens;

@@ -8,6 +8,7 @@ mod devices;
 mod groups;
 mod limits;
 mod outbox;
+mod passkeys;
 mod pools;
 mod sessions;
 mod tokens;
@@ -39,4 +40,5 @@ struct Mem {
     holds: HashMap<(String, String), Timestamp>,
     keys: Vec<SigningKey>,
     devices: HashMap<(String, String), Device>,
+    passkeys: Vec<Passkey>,
 }

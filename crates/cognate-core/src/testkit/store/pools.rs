@@ -36,6 +36,7 @@ impl PoolStore for MemStore {
         m.members.retain(|(p, _, _)| p != pool_id);
         m.keys.retain(|k| k.pool_id != pool_id);
         m.devices.retain(|(p, _), _| p != pool_id);
+        m.passkeys.retain(|p| p.pool_id != pool_id);
         Ok(())
     }
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, StoreError> {

@@ -59,6 +59,7 @@ impl UserStore for MemStore {
         m.failures.remove(&(pool_id.to_string(), sub.to_string()));
         m.refresh.retain(|_, t| !(t.pool_id == pool_id && t.sub == sub));
         m.devices.retain(|_, d| !(d.pool_id == pool_id && d.sub == sub));
+        m.passkeys.retain(|p| !(p.pool_id == pool_id && p.sub == sub));
         m.attempts.retain(|(p, who, _), _| !(p == pool_id && who == sub));
         Ok(())
     }
