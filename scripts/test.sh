@@ -45,5 +45,6 @@ if [ $# -eq 0 ]; then
     test_signup.py test_confirm.py test_aliases.py test_races.py test_auth.py test_srp.py \
     test_custom_auth.py test_tokens.py test_refresh_rotation.py test_signout.py test_lockout.py \
     test_existence.py test_passwords.py test_attributes.py test_users.py test_admin_users.py \
-    test_groups.py test_pools.py test_clients.py test_outbox.py test_sms.py test_triggers_flows.py)
+    test_groups.py test_pools.py test_clients.py test_outbox.py test_sms.py test_triggers_flows.py \
+    test_mfa.py test_user_auth.py test_devices.py test_passkeys.py)
 fi

@@ -393,6 +393,7 @@ async fn prefill_cognate(server: &Running, fixture: &Fixture, from: usize, targe
                         password_set: Timestamp(1_770_000_000_000),
                         created: Timestamp(1_770_000_000_000),
                         modified: Timestamp(1_770_000_000_000),
+                        mfa: Default::default(),
                     },
                 }
             })

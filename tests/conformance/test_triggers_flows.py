@@ -163,6 +163,35 @@ def test_custom_message_text_arrives_at_the_smtp_listener_on_resend(server, lamb
     assert app.admin_get_user(username)["UserStatus"] == "CONFIRMED"
 
 
+def test_custom_message_writes_the_emailed_sign_in_code(server, lambda_stub, smtp_server):
+    """An email MFA code (and a passwordless one) is a CustomMessage_Authentication message."""
+    def branded(event):
+        event["response"]["emailSubject"] = "Your sign-in code"
+        event["response"]["emailMessage"] = f"Hello {event['userName']}, use {event['request']['codeParameter']}"
+        return event
+
+    lambda_stub.register("signInMail", branded)
+    app = app_with(server, CustomMessage="signInMail")
+    app.idp.set_user_pool_mfa_config(UserPoolId=app.pool_id, MfaConfiguration="OPTIONAL",
+                                     EmailMfaConfiguration={"Message": "Code {####}"})
+    username, email, _ = confirmed(app, smtp_server, "mfamail")
+    app.idp.admin_set_user_mfa_preference(UserPoolId=app.pool_id, Username=username,
+                                          EmailMfaSettings={"Enabled": True})
+    started = sign_in(app, username, metadata={"lang": "en"})
+    assert started["ChallengeName"] == "EMAIL_OTP"
+    mail = smtp_server.wait_for_mail(email)
+    assert mail.subject == "Your sign-in code"
+    assert mail.body.strip() == f"Hello {username}, use {mail.code}"
+    event = lambda_stub.last_event("signInMail")
+    assert_envelope(event, app, "CustomMessage_Authentication", username)
+    assert event["request"]["codeParameter"] == "{####}"
+    assert event["request"]["clientMetadata"] == {"lang": "en"}
+    done = app.idp.respond_to_auth_challenge(
+        ClientId=app.client_id, ChallengeName="EMAIL_OTP", Session=started["Session"],
+        ChallengeResponses={"USERNAME": username, "EMAIL_OTP_CODE": mail.code})
+    assert "AccessToken" in done["AuthenticationResult"]
+
+
 def test_custom_message_without_the_code_placeholder_is_invalid_lambda_response(
         server, lambda_stub, smtp_server):
     def lost_placeholder(event):
