@@ -88,10 +88,11 @@ impl Cognate {
         }
         let factor = match enabled.as_slice() {
             // Required, and nothing turned on: a factor the user can already receive (an app
-            // they verified, a phone number, an email address), else set one up.
+            // they verified, a phone number (Cognito verifies it by the code), a verified email
+            // address), else set one up.
             [] => match [MfaFactor::SoftwareToken, MfaFactor::Sms, MfaFactor::Email]
                 .into_iter()
-                .find(|f| usable(&pool, &user, *f))
+                .find(|f| usable(&pool, &user, *f) && (*f != MfaFactor::Email || user.is_verified(AliasKind::Email)))
             {
                 Some(factor) => factor,
                 None => {
