@@ -27,6 +27,27 @@ use crate::srp::{self, Verifier};
 use crate::triggers::Metadata;
 use crate::user::{Attributes, User, UserStatus, UserUpdate};
 
+/// The answer to an SRP exchange (a user's PASSWORD_VERIFIER or a device's
+/// DEVICE_PASSWORD_VERIFIER).
+pub(crate) struct SrpClaim<'a> {
+    /// The `SECRET_BLOCK` the server handed out: the session's key.
+    pub block: &'a str,
+    pub signature: &'a str,
+    pub timestamp: &'a str,
+}
+
+impl<'a> SrpClaim<'a> {
+    pub fn read(responses: &'a BTreeMap<String, String>) -> Result<Self> {
+        let block = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
+        let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
+        let timestamp = param(responses, "TIMESTAMP")?;
+        if !srp::is_timestamp(timestamp) {
+            return Err(DomainError::invalid("TIMESTAMP must look like \"Tue Mar 5 09:04:03 UTC 2024\"."));
+        }
+        Ok(Self { block, signature, timestamp })
+    }
+}
+
 /// RespondToAuthChallenge / AdminRespondToAuthChallenge input, minus the wire.
 pub struct RespondRequest {
     pub client_id: String,
@@ -199,12 +220,7 @@ impl Cognate {
         client_metadata: Metadata,
     ) -> Result<AuthOutcome> {
         let username = param(responses, "USERNAME")?;
-        let block = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
-        let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
-        let timestamp = param(responses, "TIMESTAMP")?;
-        if !srp::is_timestamp(timestamp) {
-            return Err(DomainError::invalid("TIMESTAMP must look like \"Tue Mar 5 09:04:03 UTC 2024\"."));
-        }
+        let SrpClaim { block, signature, timestamp } = SrpClaim::read(responses)?;
         let open = self
             .session(&client, block, ChallengeName::PasswordVerifier)
             .await
@@ -284,8 +300,7 @@ impl Cognate {
         let new_password = param(responses, "NEW_PASSWORD")?;
         let open = self.answered_session(&client, token, ChallengeName::NewPasswordRequired, responses).await?;
         let Step::NewPasswordRequired { proof } = open.step.clone() else { return Err(invalid_session()) };
-        let sub = open.row.sub.as_deref().ok_or_else(invalid_session)?;
-        let mut user = self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?;
+        let mut user = self.session_user(&open).await?;
         if user.status != UserStatus::ForceChangePassword {
             return Err(invalid_session());
         }

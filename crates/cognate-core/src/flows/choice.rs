@@ -198,10 +198,7 @@ impl Cognate {
             return Err(DomainError::invalid(format!("The {factor} challenge is not available for this user.")));
         }
         self.spend_session(&open).await?;
-        let user = match &open.row.sub {
-            Some(sub) => Some(self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?),
-            None => None,
-        };
+        let user = self.session_subject(&open).await?;
         let typed = open.row.username.clone();
         self.start_first_factor(client, pool, user, &typed, factor, responses, client_metadata).await
     }
@@ -218,8 +215,7 @@ impl Cognate {
         client_metadata: Metadata,
     ) -> Result<AuthOutcome> {
         let open = self.session(&client, token, StepKind::SignUp).await?;
-        let sub = open.row.sub.as_deref().ok_or_else(invalid_session)?;
-        let user = self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?;
+        let user = self.session_user(&open).await?;
         let named = self.find_user(&pool, username).await?;
         if named.is_none_or(|n| n.sub != user.sub) {
             return Err(invalid_session());

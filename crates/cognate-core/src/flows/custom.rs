@@ -148,11 +148,8 @@ impl Cognate {
         let answer = param(responses, "ANSWER")?;
         let open = self.answered_session(&client, token, ChallengeName::CustomChallenge, responses).await?;
         self.spend_session(&open).await?;
-        let Step::CustomChallenge(conversation) = open.step else { return Err(invalid_session()) };
-        let user = match &open.row.sub {
-            Some(sub) => Some(self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?),
-            None => None,
-        };
+        let Step::CustomChallenge(conversation) = open.step.clone() else { return Err(invalid_session()) };
+        let user = self.session_subject(&open).await?;
         let subject = Subject { user, name: open.row.username.clone() };
         let request = TriggerRequest {
             user_attributes: subject.attributes(),

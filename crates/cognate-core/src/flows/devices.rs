@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use base64::Engine;
 
 use super::auth::{param, AuthOutcome, Challenge, NewDevice};
+use super::challenge::SrpClaim;
 use super::state::{invalid_session, Proof, Step};
 use super::Cognate;
 use crate::client::AppClient;
@@ -204,13 +205,8 @@ impl Cognate {
         responses: &BTreeMap<String, String>,
         client_metadata: Metadata,
     ) -> Result<AuthOutcome> {
-        let block = param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")?;
-        let signature = param(responses, "PASSWORD_CLAIM_SIGNATURE")?;
-        let timestamp = param(responses, "TIMESTAMP")?;
+        let SrpClaim { block, signature, timestamp } = SrpClaim::read(responses)?;
         let key = param(responses, "DEVICE_KEY")?;
-        if !srp::is_timestamp(timestamp) {
-            return Err(DomainError::invalid("TIMESTAMP must look like \"Tue Mar 5 09:04:03 UTC 2024\"."));
-        }
         let open = self
             .answered_session(&client, Some(block), ChallengeName::DevicePasswordVerifier, responses)
             .await

@@ -154,8 +154,7 @@ impl Cognate {
             TokenHolder::Session(token) => {
                 let open = self.session_for(&token, ChallengeName::MfaSetup).await?;
                 let pool = self.pool(&open.row.pool_id).await?;
-                let sub = open.row.sub.as_deref().ok_or_else(invalid_session)?;
-                let user = self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?;
+                let user = self.session_user(&open).await?;
                 self.spend_session(&open).await?;
                 Ok((user, pool, Some(open)))
             }

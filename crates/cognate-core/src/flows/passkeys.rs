@@ -210,8 +210,7 @@ impl Cognate {
         let open = self.answered_session(&client, token, ChallengeName::WebAuthn, responses).await?;
         let Step::WebAuthn { proof, state } = open.step.clone() else { return Err(invalid_session()) };
         self.spend_session(&open).await?;
-        let sub = open.row.sub.as_deref().ok_or_else(invalid_session)?;
-        let user = self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)?;
+        let user = self.session_user(&open).await?;
         let rp = self.relying_party(&pool)?;
         let stored = self.store.list_passkeys(&pool.id, &user.sub).await?;
         let records: Vec<String> = stored.iter().filter_map(|p| self.open_record(p)).collect();

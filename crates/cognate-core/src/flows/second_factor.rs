@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 
 use super::auth::{param, AuthOutcome, Challenge};
 use super::messages::{delivery_details, AUTHENTICATION};
-use super::state::{invalid_session, Open, Proof, SentCode, Step, StepKind};
+use super::state::{invalid_session, Proof, SentCode, Step, StepKind};
 use super::Cognate;
 use crate::client::AppClient;
 use crate::codes;
@@ -173,12 +173,6 @@ impl Cognate {
         Ok(Challenge::new(name, parameters, session))
     }
 
-    /// The user a second-factor session is about, as stored now.
-    async fn session_user(&self, pool: &UserPool, open: &Open) -> Result<User> {
-        let sub = open.row.sub.as_deref().ok_or_else(invalid_session)?;
-        self.store.get_user_by_sub(&pool.id, sub).await?.ok_or_else(invalid_session)
-    }
-
     /// SMS_MFA, SOFTWARE_TOKEN_MFA or EMAIL_OTP answered with a code.
     pub(crate) async fn mfa_answer(
         &self,
@@ -196,7 +190,7 @@ impl Cognate {
         let presented = param(responses, response_key(challenge))?;
         // One answer at a time: a second one racing this one finds no session.
         self.spend_session(&open).await?;
-        let user = self.session_user(&pool, &open).await?;
+        let user = self.session_user(&open).await?;
         let outcome = match (factor, &sent) {
             (MfaFactor::SoftwareToken, _) => self.check_totp(&user, presented).await,
             (_, Some(sent)) => {
@@ -260,7 +254,7 @@ impl Cognate {
                 DomainError::invalid(format!("Invalid ANSWER {answer}: choose one of {}", factor_list(&options)))
             })?;
         self.spend_session(&open).await?;
-        let user = self.session_user(&pool, &open).await?;
+        let user = self.session_user(&open).await?;
         let challenge = self.mfa_code_challenge(&client, &pool, &user, &client_metadata, proof, chosen).await?;
         Ok(AuthOutcome::Challenge(challenge))
     }
@@ -282,7 +276,7 @@ impl Cognate {
             ));
         }
         self.spend_session(&open).await?;
-        let user = self.session_user(&pool, &open).await?;
+        let user = self.session_user(&open).await?;
         self.issue_tokens(client, pool, user, client_metadata, proof).await
     }
 }

@@ -466,6 +466,22 @@ impl Cognate {
         Ok(())
     }
 
+    /// The user a session is about, as stored now; a session without one, or whose user is
+    /// gone, is invalid.
+    pub(crate) async fn session_user(&self, open: &Open) -> Result<User> {
+        self.session_subject(open).await?.ok_or_else(invalid_session)
+    }
+
+    /// [`Self::session_user`], or `None` for the session of a name with no user (a decoy).
+    pub(crate) async fn session_subject(&self, open: &Open) -> Result<Option<User>> {
+        match &open.row.sub {
+            Some(sub) => {
+                Ok(Some(self.store.get_user_by_sub(&open.row.pool_id, sub).await?.ok_or_else(invalid_session)?))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Spends a session: only one caller gets `Ok`.
     pub(crate) async fn spend_session(&self, open: &Open) -> Result<()> {
         if self.store.delete_auth_session(&open.row.id_hash).await? {
