@@ -84,6 +84,7 @@ fn harness() -> &'static Harness {
                 triggers: Arc::new(LambdaRunner::new(HashMap::new(), None, Duration::from_secs(1))),
                 sealer: Arc::new(KeySealer::ephemeral()),
                 cpu: Arc::new(BlockingCpu),
+                passkeys: Arc::new(cognate_server::passkeys::WebAuthnPasskeys),
                 dummy_hash: Default::default(),
                 in_flight: Default::default(),
                 config: CoreConfig::default(),
