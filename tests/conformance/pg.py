@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import itertools
 import os
+from pathlib import Path
 import shutil
 import subprocess
 
 import pytest
+
+
+# The schema version PostgreSQL databases end at: one per shipped migration.
+SCHEMA_VERSION = len(list((Path(__file__).resolve().parents[2] / "crates" / "cognate-store" / "migrations"
+                           / "postgres").glob("*.sql")))
 
 SERVER = os.environ.get("COGNATE_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432")
 _names = itertools.count(1)
