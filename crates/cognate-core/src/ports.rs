@@ -51,10 +51,9 @@ pub trait Cpu: Send + Sync {
 /// The relying party a pool's passkeys belong to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelyingParty {
-    /// The RP ID, a domain: `WebAuthnConfiguration.RelyingPartyId`.
+    /// The RP ID, a domain: `WebAuthnConfiguration.RelyingPartyId`. User verification is
+    /// always required (webauthn-rs's passkey ceremony), whatever the pool's setting says.
     pub id: String,
-    /// `required` or `preferred`.
-    pub user_verification: String,
 }
 
 /// Who a passkey is registered for.

@@ -55,7 +55,7 @@ impl Cognate {
                     .into(),
             )
         })?;
-        Ok(RelyingParty { id, user_verification: config.user_verification.unwrap_or_else(|| "preferred".into()) })
+        Ok(RelyingParty { id })
     }
 
     /// The registration in progress for a user is kept under a name derived from the user, so a
