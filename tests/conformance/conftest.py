@@ -29,6 +29,7 @@ from harness import (
     free_port,
     to_toml,
 )
+pytest_plugins = ["browser"]  # browser tests: fixtures browser, page (browser.py)
 
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[SmtpSink]:

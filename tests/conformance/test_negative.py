@@ -238,6 +238,19 @@ def base_requests(fx: Any) -> dict[str, dict]:
         "CreateUserPoolClient": {"UserPoolId": P, "ClientName": fx.new_client_name,
                                  "GenerateSecret": False, **client_settings},
         "DeleteGroup": {"GroupName": fx.group_to_delete, "UserPoolId": P},
+        "CreateUserPoolDomain": {"UserPoolId": fx.pool_domain_new, "Domain": fx.new_domain,
+                                 "ManagedLoginVersion": 1},
+        "DescribeUserPoolDomain": {"Domain": fx.domain},
+        "UpdateUserPoolDomain": {"UserPoolId": fx.pool_domains, "Domain": fx.domain,
+                                 "ManagedLoginVersion": 2},
+        "DeleteUserPoolDomain": {"UserPoolId": fx.pool_domain_delete, "Domain": fx.domain_to_delete},
+        "CreateResourceServer": {"UserPoolId": P, "Identifier": fx.new_resource_server, "Name": "Orders API",
+                                 "Scopes": [{"ScopeName": "read", "ScopeDescription": "Read orders"}]},
+        "DescribeResourceServer": {"UserPoolId": P, "Identifier": fx.resource_server},
+        "ListResourceServers": {"UserPoolId": P, "MaxResults": 10},
+        "UpdateResourceServer": {"UserPoolId": P, "Identifier": fx.resource_server, "Name": "Orders API v2",
+                                 "Scopes": [{"ScopeName": "write", "ScopeDescription": "Write orders"}]},
+        "DeleteResourceServer": {"UserPoolId": P, "Identifier": fx.resource_server_to_delete},
         "DeleteUser": {"AccessToken": fx.token_delete_user},
         "DeleteUserAttributes": {"UserAttributeNames": ["given_name"],
                                  "AccessToken": fx.token_delete_attrs},
@@ -641,6 +654,20 @@ def _setup(server: CognateServer) -> Env:
     fx.pool_to_update = make_pool(idp)["Id"]
     fx.pool_to_update_name = unique_name("pool-upd")
     fx.pool_mfa = make_pool(idp)["Id"]
+    # A pool holds one prefix domain: one pool per domain operation that changes something.
+    fx.pool_domains = make_pool(idp)["Id"]
+    fx.domain = unique_name("neg-dom")
+    idp.create_user_pool_domain(UserPoolId=fx.pool_domains, Domain=fx.domain)
+    fx.pool_domain_new = make_pool(idp)["Id"]
+    fx.new_domain = unique_name("neg-new")
+    fx.pool_domain_delete = make_pool(idp)["Id"]
+    fx.domain_to_delete = unique_name("neg-del")
+    idp.create_user_pool_domain(UserPoolId=fx.pool_domain_delete, Domain=fx.domain_to_delete)
+    fx.resource_server = unique_name("orders")
+    idp.create_resource_server(UserPoolId=P, Identifier=fx.resource_server, Name="Orders")
+    fx.resource_server_to_delete = unique_name("orders-del")
+    idp.create_resource_server(UserPoolId=P, Identifier=fx.resource_server_to_delete, Name="Old")
+    fx.new_resource_server = unique_name("orders-new")
 
     # Names the base requests create (unused until then).
     fx.new_admin_username = unique_name("created")

@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::Timestamp;
+use crate::oauth::OAuthSettings;
 use crate::signin::AuthFlow;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,8 @@ pub struct ClientSettings {
     pub auth_session_validity: Option<u32>,
     /// `RefreshTokenRotation`: `Some(grace seconds)` when enabled.
     pub refresh_token_rotation: Option<u32>,
+    /// The OAuth 2.0 members (`AllowedOAuthFlows`, scopes, callback and logout URLs, …).
+    pub oauth: OAuthSettings,
     /// Members stored and echoed but not acted on yet, encoded by the wire layer.
     pub passthrough: String,
 }
@@ -57,6 +60,7 @@ impl Default for ClientSettings {
             enable_token_revocation: true,
             auth_session_validity: None,
             refresh_token_rotation: None,
+            oauth: OAuthSettings::default(),
             passthrough: String::new(),
         }
     }

@@ -70,6 +70,10 @@ pub enum DomainError {
     WebAuthnOriginNotAllowed(String),
     #[error("{0}")]
     WebAuthnCredentialNotSupported(String),
+    #[error("{0}")]
+    InvalidOAuthFlow(String),
+    #[error("{0}")]
+    ScopeDoesNotExist(String),
     /// Something broke inside cognate (storage unavailable, a bug). The message is for the log;
     /// callers only see a generic text.
     #[error("internal error: {0}")]
@@ -120,6 +124,12 @@ pub enum Conflict {
     Alias(AliasKind),
     /// A group name already taken in the pool.
     Group,
+    /// A domain name already taken (by any pool).
+    Domain,
+    /// The pool already has a domain of that kind.
+    PoolDomain,
+    /// A resource server identifier already taken in the pool.
+    ResourceServer,
     /// A conditional write found the row changed (a status, a rotated token, a spent code).
     Status,
     /// The row the write refers to is gone (a foreign key).

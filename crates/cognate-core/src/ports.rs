@@ -10,6 +10,8 @@ use crate::filter::UserFilter;
 use crate::group::Group;
 use crate::ids::Timestamp;
 use crate::pool::UserPool;
+use crate::pool_domain::PoolDomain;
+use crate::resource_server::ResourceServer;
 use crate::user::{
     AliasClaim, AliasKind, AuthSession, Device, NewUser, OutboxMessage, Passkey, RefreshToken, SignInFailures,
     StoredCode, User, UserStatus, UserUpdate,
@@ -220,6 +222,8 @@ pub trait Store:
     + MetaStore
     + DeviceStore
     + PasskeyStore
+    + DomainStore
+    + ResourceServerStore
 {
 }
 
@@ -235,14 +239,16 @@ impl<T> Store for T where
         + MetaStore
         + DeviceStore
         + PasskeyStore
+        + DomainStore
+        + ResourceServerStore
 {
 }
 
 /// The storage traits, to bring into scope where a `dyn Store` is called.
 pub mod stores {
     pub use super::{
-        CodeStore, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxStore, PasskeyStore, PoolStore, SessionStore,
-        Store, TokenStore, UserStore,
+        CodeStore, DeviceStore, DomainStore, GroupStore, LimitStore, MetaStore, OutboxStore, PasskeyStore, PoolStore,
+        ResourceServerStore, SessionStore, Store, TokenStore, UserStore,
     };
 }
 
@@ -487,4 +493,39 @@ pub trait PasskeyStore: Send + Sync {
     async fn update_passkey(&self, pool_id: &str, credential_id: &str, record: &str) -> Result<(), StoreError>;
     /// Returns whether it was there and the user's.
     async fn delete_passkey(&self, pool_id: &str, sub: &str, credential_id: &str) -> Result<bool, StoreError>;
+}
+
+/// User pool domains (they go with their pool). A name is taken across all pools.
+#[async_trait]
+pub trait DomainStore: Send + Sync {
+    /// `Conflict{Domain}` when the name is taken, `Conflict{PoolDomain}` when the pool already
+    /// has a domain of that kind (prefix or custom), `Conflict{Missing}` without the pool.
+    async fn insert_domain(&self, domain: &PoolDomain) -> Result<(), StoreError>;
+    async fn get_domain(&self, domain: &str) -> Result<Option<PoolDomain>, StoreError>;
+    /// A pool's domains (at most one prefix and one custom).
+    async fn pool_domains(&self, pool_id: &str) -> Result<Vec<PoolDomain>, StoreError>;
+    /// Replaces the certificate and the managed login version; `NotFound` when it is gone.
+    async fn update_domain(&self, domain: &PoolDomain) -> Result<(), StoreError>;
+    /// Returns whether it was there and the pool's.
+    async fn delete_domain(&self, pool_id: &str, domain: &str) -> Result<bool, StoreError>;
+}
+
+/// Resource servers and their scopes (they go with their pool).
+#[async_trait]
+pub trait ResourceServerStore: Send + Sync {
+    /// `Conflict{ResourceServer}` when the identifier is taken in the pool, `Conflict{Missing}`
+    /// without the pool.
+    async fn insert_resource_server(&self, server: &ResourceServer) -> Result<(), StoreError>;
+    async fn get_resource_server(&self, pool_id: &str, identifier: &str) -> Result<Option<ResourceServer>, StoreError>;
+    /// Ordered by identifier, strictly after `after`.
+    async fn list_resource_servers(
+        &self,
+        pool_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ResourceServer>, StoreError>;
+    /// Replaces name and scopes; `NotFound` when it is gone.
+    async fn update_resource_server(&self, server: &ResourceServer) -> Result<(), StoreError>;
+    /// Returns whether it was there.
+    async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> Result<bool, StoreError>;
 }

@@ -329,6 +329,9 @@ pub struct RefreshToken {
     pub auth_time: Timestamp,
     pub created: Timestamp,
     pub expires: Timestamp,
+    /// The OAuth scopes granted at the token endpoint, space-separated; `None` for a sign-in
+    /// through the API (its tokens carry `aws.cognito.signin.user.admin`).
+    pub scopes: Option<String>,
 }
 
 /// A change to a user's password, status or enabled flag; `None` leaves a column alone. A

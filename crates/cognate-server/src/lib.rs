@@ -8,7 +8,9 @@
 
 mod connections;
 pub mod delivery;
+mod hosted;
 pub mod lambda;
+mod oauth;
 mod ops;
 pub mod passkeys;
 pub mod passwords;
@@ -54,6 +56,10 @@ pub fn app(state: AppState) -> Router {
         .route("/ready", get(probes::ready))
         .route("/{pool_id}/.well-known/jwks.json", get(well_known::jwks))
         .route("/{pool_id}/.well-known/openid-configuration", get(well_known::openid_configuration))
+        .merge(hosted::routes())
+        .route("/oauth2/token", post(oauth::token::token))
+        .route("/oauth2/revoke", post(oauth::revoke::revoke))
+        .route("/oauth2/userInfo", get(oauth::userinfo::user_info).post(oauth::userinfo::user_info))
         .fallback(protocol::not_found)
         .layer(axum::middleware::from_fn(protocol::contain_panics))
         .layer(axum::middleware::from_fn(protocol::request_id))

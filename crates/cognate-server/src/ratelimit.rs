@@ -22,6 +22,7 @@ pub const CATEGORIES: &[(&str, u32)] = &[
     ("UserRead", 120),
     ("UserUpdate", 25),
     ("UserToken", 120),
+    ("ClientAuthentication", 150),
     ("UserResourceRead", 50),
     ("UserResourceUpdate", 25),
     ("UserList", 30),
@@ -79,10 +80,12 @@ pub fn category(op: Operation) -> &'static str {
         | CompleteWebAuthnRegistration
         | DeleteWebAuthnCredential => "UserResourceUpdate",
         ListUsers | ListUsersInGroup => "UserList",
-        DescribeUserPool | ListUserPools | GetUserPoolMfaConfig => "UserPoolRead",
-        CreateUserPool | UpdateUserPool | DeleteUserPool | SetUserPoolMfaConfig => "UserPoolUpdate",
-        GetGroup | ListGroups => "UserPoolResourceRead",
-        CreateGroup | UpdateGroup | DeleteGroup => "UserPoolResourceUpdate",
+        DescribeUserPool | ListUserPools | GetUserPoolMfaConfig | DescribeUserPoolDomain => "UserPoolRead",
+        CreateUserPool | UpdateUserPool | DeleteUserPool | SetUserPoolMfaConfig | CreateUserPoolDomain
+        | UpdateUserPoolDomain | DeleteUserPoolDomain => "UserPoolUpdate",
+        GetGroup | ListGroups | DescribeResourceServer | ListResourceServers => "UserPoolResourceRead",
+        CreateGroup | UpdateGroup | DeleteGroup | CreateResourceServer | UpdateResourceServer
+        | DeleteResourceServer => "UserPoolResourceUpdate",
         DescribeUserPoolClient | ListUserPoolClients => "UserPoolClientRead",
         CreateUserPoolClient | UpdateUserPoolClient | DeleteUserPoolClient => "UserPoolClientUpdate",
     }
@@ -152,7 +155,11 @@ impl RateLimits {
                 return false;
             }
         }
-        let category = category(op);
+        self.allow_category(category(op), scope)
+    }
+
+    /// [`RateLimits::allow`] for requests that are not API operations (the OAuth endpoints).
+    pub fn allow_category(&self, category: &str, scope: Option<&str>) -> bool {
         let scope = scope.unwrap_or("*");
         let limit = self.pools.get(scope).and_then(|p| p.get(category)).or_else(|| self.defaults.get(category));
         match limit {

@@ -175,7 +175,8 @@ fn sign(key: &PoolKey, claims: &Value) -> Result<String, DomainError> {
 }
 
 pub struct Minted {
-    pub id_token: String,
+    /// `None` for OAuth tokens granted without the `openid` scope.
+    pub id_token: Option<String>,
     pub access_token: String,
     pub expires_in: u64,
 }
@@ -248,7 +249,10 @@ pub fn mint(keys: &PoolKeys, grant: &TokenGrant, issuer: &str, rng: &dyn Rng) ->
         }
     };
     apply(&mut id, &overrides.id_add, &overrides.id_suppress);
-    let mut scopes = vec![cognate_core::flows::ACCESS_SCOPE.to_string()];
+    let mut scopes = match &grant.oauth {
+        Some(oauth) => oauth.scopes.clone(),
+        None => vec![cognate_core::flows::ACCESS_SCOPE.to_string()],
+    };
     scopes.extend(overrides.scopes_add.iter().filter(|s| !s.is_empty()).cloned());
     scopes.retain(|s| !overrides.scopes_suppress.contains(s));
     scopes.dedup();
@@ -277,12 +281,60 @@ pub fn mint(keys: &PoolKeys, grant: &TokenGrant, issuer: &str, rng: &dyn Rng) ->
         if scopes.is_empty() {
             claims.remove("scope");
         }
+        if grant.oauth.is_some() {
+            claims.insert("version".into(), json!(2));
+        }
     }
-    Ok(Minted {
-        id_token: sign(&keys.id, &Value::Object(id))?,
-        access_token: sign(&keys.access, &access)?,
-        expires_in: access_ttl,
-    })
+    let access_token = sign(&keys.access, &access)?;
+    let id_token = match &grant.oauth {
+        Some(oauth) if !oauth.scopes.iter().any(|s| s == "openid") => None,
+        Some(oauth) => {
+            // OIDC core §3.1.3.6: the left half of the access token's SHA-256.
+            let digest = Sha256::digest(access_token.as_bytes());
+            id.insert("at_hash".into(), json!(URL_SAFE_NO_PAD.encode(&digest[..16])));
+            if let Some(nonce) = &oauth.nonce {
+                id.insert("nonce".into(), json!(nonce));
+            }
+            Some(sign(&keys.id, &Value::Object(id))?)
+        }
+        None => Some(sign(&keys.id, &Value::Object(id))?),
+    };
+    Ok(Minted { id_token, access_token, expires_in: access_ttl })
+}
+
+/// Mints the access token of a `client_credentials` grant: the client is the subject.
+pub fn mint_machine(
+    keys: &PoolKeys,
+    grant: &cognate_core::flows::MachineGrant,
+    issuer: &str,
+    rng: &dyn Rng,
+) -> Result<(String, u64), DomainError> {
+    let iat = grant.now.seconds();
+    let ttl = grant.client.settings.access_token_ttl().as_secs();
+    let client_id = &grant.client.client_id;
+    let mut claims = Map::new();
+    claims.extend([
+        ("sub".into(), json!(client_id)),
+        ("token_use".into(), json!("access")),
+        ("scope".into(), json!(grant.scopes.join(" "))),
+        ("auth_time".into(), json!(iat)),
+        ("iss".into(), json!(issuer)),
+        ("exp".into(), json!(iat + ttl as i64)),
+        ("iat".into(), json!(iat)),
+        ("version".into(), json!(2)),
+        ("jti".into(), json!(ids::new_uuid(rng))),
+        ("client_id".into(), json!(client_id)),
+    ]);
+    let overrides = &grant.overrides;
+    for (name, value) in &overrides.access_add {
+        if let Ok(value) = serde_json::from_str::<Value>(value) {
+            claims.insert(name.clone(), value);
+        }
+    }
+    for name in &overrides.access_suppress {
+        claims.remove(name);
+    }
+    Ok((sign(&keys.access, &Value::Object(claims))?, ttl))
 }
 
 /// The claims of a token whose signature and expiry were checked.

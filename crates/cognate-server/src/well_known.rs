@@ -34,12 +34,17 @@ pub async fn openid_configuration(State(state): State<AppState>, Path(pool_id): 
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
     let issuer = format!("{}/{pool_id}", state.public_url);
+    // The endpoints answer at the root of cognate's public URL (the pool found from the
+    // client id), as on a pool's own domain; Cognito's document has exactly these keys.
+    let base = &state.public_url;
     let doc = json!({
+        "authorization_endpoint": format!("{base}/oauth2/authorize"),
+        "end_session_endpoint": format!("{base}/logout"),
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-        "authorization_endpoint": format!("{}/oauth2/authorize", state.public_url),
-        "token_endpoint": format!("{}/oauth2/token", state.public_url),
-        "userinfo_endpoint": format!("{}/oauth2/userInfo", state.public_url),
+        "revocation_endpoint": format!("{base}/oauth2/revoke"),
+        "token_endpoint": format!("{base}/oauth2/token"),
+        "userinfo_endpoint": format!("{base}/oauth2/userInfo"),
         "response_types_supported": ["code", "token"],
         "scopes_supported": ["openid", "email", "phone", "profile"],
         "subject_types_supported": ["public"],

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0005_outbox_code.sql"),
     include_str!("../migrations/sqlite/0006_scale_out.sql"),
     include_str!("../migrations/sqlite/0007_mfa.sql"),
+    include_str!("../migrations/sqlite/0008_oauth.sql"),
 ];
 
 /// The schema version this build writes (one per migration).

@@ -1,6 +1,7 @@
 //! `CreateUserPoolClient` / `UpdateUserPoolClient` and the `UserPoolClientType` shape.
 
 use cognate_core::client::{unit_seconds, AppClient, ClientSettings};
+use cognate_core::oauth::{OAuthFlow, OAuthSettings};
 use cognate_core::DomainError;
 use serde_json::{json, Map, Value};
 
@@ -38,6 +39,13 @@ const TYPED: &[&str] = &[
     "WriteAttributes",
     "EnableTokenRevocation",
     "AuthSessionValidity",
+    "AllowedOAuthFlowsUserPoolClient",
+    "AllowedOAuthFlows",
+    "AllowedOAuthScopes",
+    "CallbackURLs",
+    "LogoutURLs",
+    "DefaultRedirectURI",
+    "SupportedIdentityProviders",
 ];
 
 fn check_validity(
@@ -90,6 +98,7 @@ pub fn parse_settings(input: &Input) -> WireResult<ClientSettings> {
         enable_token_revocation: input.opt_bool("EnableTokenRevocation")?.unwrap_or(true),
         auth_session_validity: input.opt_int("AuthSessionValidity", 3, 15)?.map(|v| v as u32),
         refresh_token_rotation: None,
+        oauth: OAuthSettings::default(),
         passthrough: String::new(),
     };
     check_validity(
@@ -109,16 +118,7 @@ pub fn parse_settings(input: &Input) -> WireResult<ClientSettings> {
         315_360_000,
         "refresh",
     )?;
-    input.opt_str_list("SupportedIdentityProviders", &rules::PROVIDER_NAME, usize::MAX)?;
-    input.opt_str_list("CallbackURLs", &rules::REDIRECT_URL, 100)?;
-    input.opt_str_list("LogoutURLs", &rules::REDIRECT_URL, 100)?;
-    input.opt_str("DefaultRedirectURI", &rules::REDIRECT_URL)?;
-    if input
-        .opt_enum_list("AllowedOAuthFlows", &["code", "implicit", "client_credentials"])?
-        .is_some_and(|f| f.len() > 3)
-    {
-        return Err(validation_error("allowedOAuthFlows", None, "Member must have length less than or equal to 3"));
-    }
+    let oauth = parse_oauth(input)?;
     input.opt_str("ClientSecret", &rules::CLIENT_SECRET)?;
     input.opt_str_list("AllowedOAuthScopes", &rules::SCOPE, 50)?;
     input.opt_bool("AllowedOAuthFlowsUserPoolClient")?;
@@ -143,8 +143,45 @@ pub fn parse_settings(input: &Input) -> WireResult<ClientSettings> {
     Ok(ClientSettings {
         passthrough: Value::Object(passthrough).to_string(),
         refresh_token_rotation: rotation,
+        oauth,
         ..settings
     })
+}
+
+fn parse_oauth(input: &Input) -> WireResult<OAuthSettings> {
+    let names: Vec<&str> = OAuthFlow::ALL.iter().map(|f| f.as_str()).collect();
+    let flows = input.opt_enum_list("AllowedOAuthFlows", &names)?.unwrap_or_default();
+    if flows.len() > 3 {
+        return Err(validation_error("allowedOAuthFlows", None, "Member must have length less than or equal to 3"));
+    }
+    let mut parsed: Vec<OAuthFlow> = Vec::new();
+    for flow in flows.iter().filter_map(|f| OAuthFlow::parse(f)) {
+        if !parsed.contains(&flow) {
+            parsed.push(flow);
+        }
+    }
+    Ok(OAuthSettings {
+        enabled: input.opt_bool("AllowedOAuthFlowsUserPoolClient")?.unwrap_or(false),
+        flows: parsed,
+        scopes: dedup(input.opt_str_list("AllowedOAuthScopes", &rules::SCOPE, 50)?.unwrap_or_default()),
+        callback_urls: dedup(input.opt_str_list("CallbackURLs", &rules::REDIRECT_URL, 100)?.unwrap_or_default()),
+        logout_urls: dedup(input.opt_str_list("LogoutURLs", &rules::REDIRECT_URL, 100)?.unwrap_or_default()),
+        default_redirect_uri: input.opt_str("DefaultRedirectURI", &rules::REDIRECT_URL)?,
+        identity_providers: dedup(
+            input.opt_str_list("SupportedIdentityProviders", &rules::PROVIDER_NAME, usize::MAX)?.unwrap_or_default(),
+        ),
+    })
+}
+
+/// Cognito keeps each list member once, in the order given.
+fn dedup(list: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for item in list {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 /// `UserPoolClientType`.
@@ -185,7 +222,28 @@ pub fn client_json(client: &AppClient) -> Value {
         .clone()
         .unwrap_or_else(|| cognate_core::client::DEFAULT_AUTH_FLOWS.iter().map(|f| f.to_string()).collect());
     v.insert("ExplicitAuthFlows".into(), json!(flows));
-    v.entry("AllowedOAuthFlowsUserPoolClient").or_insert(json!(false));
+    let oauth = &s.oauth;
+    if oauth.enabled {
+        v.insert("AllowedOAuthFlowsUserPoolClient".into(), json!(true));
+    } else {
+        v.entry("AllowedOAuthFlowsUserPoolClient").or_insert(json!(false));
+    }
+    let lists: [(&str, Vec<&str>); 5] = [
+        ("AllowedOAuthFlows", oauth.flows.iter().map(|f| f.as_str()).collect()),
+        ("AllowedOAuthScopes", oauth.scopes.iter().map(String::as_str).collect()),
+        ("CallbackURLs", oauth.callback_urls.iter().map(String::as_str).collect()),
+        ("LogoutURLs", oauth.logout_urls.iter().map(String::as_str).collect()),
+        ("SupportedIdentityProviders", oauth.identity_providers.iter().map(String::as_str).collect()),
+    ];
+    for (member, list) in lists {
+        // Clients stored before these members were typed keep them in the passthrough.
+        if !list.is_empty() {
+            v.insert(member.into(), json!(list));
+        }
+    }
+    if let Some(default) = &oauth.default_redirect_uri {
+        v.insert("DefaultRedirectURI".into(), json!(default));
+    }
     v.insert(
         "PreventUserExistenceErrors".into(),
         json!(s.prevent_user_existence_errors.as_deref().unwrap_or("LEGACY")),

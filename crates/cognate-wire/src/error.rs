@@ -82,6 +82,8 @@ pub fn aws_type(e: &DomainError) -> &'static str {
         DomainError::WebAuthnClientMismatch(_) => "WebAuthnClientMismatchException",
         DomainError::WebAuthnOriginNotAllowed(_) => "WebAuthnOriginNotAllowedException",
         DomainError::WebAuthnCredentialNotSupported(_) => "WebAuthnCredentialNotSupportedException",
+        DomainError::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
+        DomainError::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
         DomainError::Internal(_) => "InternalErrorException",
     }
 }
@@ -122,7 +124,9 @@ pub fn http_status(e: &DomainError) -> u16 {
         | DomainError::WebAuthnRelyingPartyMismatch(_)
         | DomainError::WebAuthnClientMismatch(_)
         | DomainError::WebAuthnOriginNotAllowed(_)
-        | DomainError::WebAuthnCredentialNotSupported(_) => 400,
+        | DomainError::WebAuthnCredentialNotSupported(_)
+        | DomainError::InvalidOAuthFlow(_)
+        | DomainError::ScopeDoesNotExist(_) => 400,
     }
 }
 
@@ -192,6 +196,8 @@ mod tests {
             (DomainError::WebAuthnClientMismatch(m()), "WebAuthnClientMismatchException", 400),
             (DomainError::WebAuthnOriginNotAllowed(m()), "WebAuthnOriginNotAllowedException", 400),
             (DomainError::WebAuthnCredentialNotSupported(m()), "WebAuthnCredentialNotSupportedException", 400),
+            (DomainError::InvalidOAuthFlow(m()), "InvalidOAuthFlowException", 400),
+            (DomainError::ScopeDoesNotExist(m()), "ScopeDoesNotExistException", 400),
             (DomainError::Internal(m()), "InternalErrorException", 500),
         ];
         for (e, name, status) in table {

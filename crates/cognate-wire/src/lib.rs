@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod error;
+pub mod hosting;
 pub mod input;
 pub mod operation;
 pub mod pool;

@@ -92,6 +92,15 @@ operations!(
     CompleteWebAuthnRegistration,
     ListWebAuthnCredentials,
     DeleteWebAuthnCredential,
+    CreateUserPoolDomain,
+    DescribeUserPoolDomain,
+    UpdateUserPoolDomain,
+    DeleteUserPoolDomain,
+    CreateResourceServer,
+    DescribeResourceServer,
+    ListResourceServers,
+    UpdateResourceServer,
+    DeleteResourceServer,
 );
 
 /// The operations Cognito authorises by what is in the body (a client id, a token, a

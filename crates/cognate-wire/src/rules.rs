@@ -56,6 +56,9 @@ pattern!(CONFIGURATION_SET_RE, r"[a-zA-Z0-9_-]+");
 pattern!(TAG_KEY_RE, r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*");
 pattern!(TAG_VALUE_RE, r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*");
 pattern!(DIGITS_RE, r"[0-9]+");
+pattern!(DOMAIN_PREFIX_RE, r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?");
+pattern!(RESOURCE_SERVER_NAME_RE, r"[\w\s+=,.@-]+");
+pattern!(SCOPE_NAME_RE, r"[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+");
 pattern!(PROVIDER_NAME_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+");
 
 const UNBOUNDED: usize = usize::MAX;
@@ -128,6 +131,14 @@ rule!(CLIENT_PERMISSION, 1, 2048);
 rule!(REDIRECT_URL, 1, 1024, REDIRECT_URL_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+", false);
 rule!(SCOPE, 1, 256, SCOPE_RE, r"[\x21\x23-\x5B\x5D-\x7E]+", false);
 rule!(PROVIDER_NAME, 1, 32, PROVIDER_NAME_RE, r"[\p{L}\p{M}\p{S}\p{N}\p{P}\p{Z}]+", false);
+// `DomainType`'s pattern, which Cognito applies to prefix domains; custom domains are host names.
+rule!(DOMAIN_PREFIX, 1, 63, DOMAIN_PREFIX_RE, r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$", false);
+// Any domain string by length: prefixes get Cognito's own message, custom domains are host names.
+rule!(DOMAIN_NAME, 1, 63);
+rule!(RESOURCE_SERVER_ID, 1, 256, SCOPE_RE, r"[\x21\x23-\x5B\x5D-\x7E]+", false);
+rule!(RESOURCE_SERVER_NAME, 1, 256, RESOURCE_SERVER_NAME_RE, r"[\w\s+=,.@-]+", false);
+rule!(SCOPE_NAME, 1, 256, SCOPE_NAME_RE, r"[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+", false);
+rule!(SCOPE_DESCRIPTION, 1, 256);
 rule!(ANY, 0, UNBOUNDED);
 rule!(MAP_STRING, 0, 131_072);
 rule!(SECRET_STRING, 0, 131_072, sensitive);

@@ -50,11 +50,14 @@ pub fn event_json(inv: &Invocation) -> Value {
             request.insert("clientMetadata".into(), optional_map(&r.client_metadata));
         }
         TriggerKind::PreTokenGeneration => {
-            let g = r.group_configuration.clone().unwrap_or_default();
-            request.insert(
-                "groupConfiguration".into(),
-                json!({ "groupsToOverride": g.groups, "iamRolesToOverride": g.roles, "preferredRole": g.preferred_role }),
-            );
+            // Machine-to-machine tokens have no user, and so no groups: `null`.
+            let groups = match &r.group_configuration {
+                Some(g) => json!({
+                    "groupsToOverride": g.groups, "iamRolesToOverride": g.roles, "preferredRole": g.preferred_role
+                }),
+                None => Value::Null,
+            };
+            request.insert("groupConfiguration".into(), groups);
             request.insert("clientMetadata".into(), optional_map(&r.client_metadata));
             if inv.version != "1" {
                 request.insert("scopes".into(), json!(r.scopes.clone().unwrap_or_default()));

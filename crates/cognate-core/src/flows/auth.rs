@@ -25,13 +25,24 @@ use crate::user::Attributes;
 pub enum AuthOutcome {
     Tokens(Box<TokenGrant>),
     Challenge(Challenge),
+    /// A sign-in on the hosted pages is complete: the page grants the authorization.
+    SignedIn(Box<SignedIn>),
+}
+
+/// Who signed in on the hosted pages, and when.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub pool: UserPool,
+    pub client: AppClient,
+    pub user: User,
+    pub auth_time: Timestamp,
 }
 
 impl AuthOutcome {
     pub fn tokens(self) -> Option<TokenGrant> {
         match self {
             Self::Tokens(grant) => Some(*grant),
-            Self::Challenge(_) => None,
+            Self::Challenge(_) | Self::SignedIn(_) => None,
         }
     }
 }
@@ -92,6 +103,15 @@ pub struct TokenGrant {
     pub device_key: Option<String>,
     /// `NewDeviceMetadata`: a device first seen in this sign-in.
     pub new_device: Option<NewDevice>,
+    /// Set for tokens of the OAuth endpoints: the scopes granted and the app's nonce.
+    pub oauth: Option<OAuthGrant>,
+}
+
+/// What the authorization server granted, for the token claims.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OAuthGrant {
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
 }
 
 /// `NewDeviceMetadata`.
@@ -132,7 +152,7 @@ impl Cognate {
         }
         match flow {
             AuthFlow::UserPasswordAuth | AuthFlow::AdminUserPasswordAuth | AuthFlow::AdminNoSrpAuth => {
-                self.password_auth(client, pool, &req.parameters, req.client_metadata).await
+                self.password_auth(client, pool, &req.parameters, req.client_metadata, false).await
             }
             AuthFlow::RefreshTokenAuth | AuthFlow::RefreshToken => self
                 .refresh(client, pool, &req.parameters, req.client_metadata)
@@ -153,6 +173,7 @@ impl Cognate {
         pool: UserPool,
         params: &BTreeMap<String, String>,
         client_metadata: Metadata,
+        hosted: bool,
     ) -> Result<AuthOutcome> {
         let username = param(params, "USERNAME")?;
         let password = param(params, "PASSWORD")?;
@@ -175,7 +196,7 @@ impl Cognate {
                     self.verify_dummy(password).await?;
                     // Migrated through ForgotPassword: no password yet, only a reset.
                     if user.status == UserStatus::ResetRequired {
-                        let proof = Proof::first(FirstFactor::Password);
+                        let proof = Proof { hosted, ..Proof::first(FirstFactor::Password) };
                         return self.first_factor_proven(client, pool, user, client_metadata, proof).await;
                     }
                     return Err(DomainError::incorrect_credentials());
@@ -203,7 +224,7 @@ impl Cognate {
                 None => return Err(DomainError::user_not_found()),
             },
         };
-        let proof = Proof::first(FirstFactor::Password).with_device(device);
+        let proof = Proof { hosted, ..Proof::first(FirstFactor::Password) }.with_device(device);
         self.first_factor_proven(client, pool, user, client_metadata, proof).await
     }
 

@@ -149,7 +149,7 @@ impl Cognate {
         match factor {
             ChallengeName::Password => {
                 forwarded.insert("PASSWORD".into(), param(params, "PASSWORD")?.to_string());
-                self.password_auth(client, pool, &forwarded, client_metadata).await
+                self.password_auth(client, pool, &forwarded, client_metadata, false).await
             }
             ChallengeName::PasswordSrp => {
                 forwarded.insert("SRP_A".into(), param(params, "SRP_A")?.to_string());

@@ -3,13 +3,16 @@
 
 mod admin;
 mod auth;
+mod authorize;
 mod challenge;
 mod choice;
 mod custom;
 mod devices;
 mod groups;
 mod hooks;
+mod hosting;
 mod lockout;
+mod machine;
 mod messages;
 mod mfa;
 mod passkeys;
@@ -30,16 +33,20 @@ mod tests;
 mod tests_lifecycle;
 #[cfg(test)]
 mod tests_mfa;
+#[cfg(test)]
+mod tests_oauth;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use admin::{AdminCreateUserRequest, MessageAction};
-pub use auth::{AuthOutcome, AuthRequest, Challenge, NewDevice, TokenGrant, ACCESS_SCOPE};
+pub use auth::{AuthOutcome, AuthRequest, Challenge, NewDevice, OAuthGrant, SignedIn, TokenGrant, ACCESS_SCOPE};
+pub use authorize::{Authorization, AuthorizeParams, Granted, Refusal, ResponseType, BROWSER_SESSION_LIFETIME};
 pub use challenge::RespondRequest;
 pub use choice::configured_auth_factors;
 pub use devices::{DevicePage, RememberedStatus};
 pub use groups::{GroupChanges, Page};
+pub use machine::{ClientAuth, MachineGrant};
 pub use messages::CodeDelivery;
 pub use mfa::{FactorSetting, MfaPreference, TokenHolder};
 pub use passkeys::PasskeyPage;

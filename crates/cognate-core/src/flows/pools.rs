@@ -4,6 +4,7 @@ use super::Cognate;
 use crate::client::{AppClient, ClientSettings};
 use crate::error::{DomainError, Result, StoreError};
 use crate::ids;
+use crate::oauth::OAuthSettings;
 use crate::pool::{FirstAuthFactor, MfaConfig, MfaMode, PoolSettings, UserPool};
 use crate::user::AliasKind;
 
@@ -140,6 +141,7 @@ impl Cognate {
         settings: ClientSettings,
     ) -> Result<AppClient> {
         self.pool(pool_id).await?;
+        self.check_oauth(pool_id, &settings.oauth, generate_secret).await?;
         let now = self.clock.now();
         let client = AppClient {
             pool_id: pool_id.into(),
@@ -168,10 +170,29 @@ impl Cognate {
         if let Some(name) = changes.name {
             client.name = name;
         }
+        self.check_oauth(pool_id, &changes.settings.oauth, client.secret.is_some()).await?;
         client.settings = changes.settings;
         client.modified = self.clock.now();
         self.store.update_client(&client).await?;
         Ok(client)
+    }
+
+    /// The OAuth members against the pool: identity providers and custom scopes must exist.
+    async fn check_oauth(&self, pool_id: &str, oauth: &OAuthSettings, has_secret: bool) -> Result<()> {
+        // No federated provider can be created yet, so COGNITO is the only one there is.
+        if let Some(idp) = oauth.identity_providers.iter().find(|p| p.as_str() != "COGNITO") {
+            return Err(DomainError::invalid(format!("The provider {idp} does not exist for User Pool {pool_id}.")));
+        }
+        if let Some(bad) = oauth.malformed_scope() {
+            return Err(DomainError::ScopeDoesNotExist(format!("Invalid scope requested: {bad}")));
+        }
+        for (server, name) in oauth.custom_scopes() {
+            let defined = self.store.get_resource_server(pool_id, server).await?.is_some_and(|s| s.defines(name));
+            if !defined {
+                return Err(DomainError::ScopeDoesNotExist(format!("Invalid scope requested: {server}/{name}")));
+            }
+        }
+        oauth.check(has_secret)
     }
 
     pub async fn delete_client(&self, pool_id: &str, client_id: &str) -> Result<()> {

@@ -9,7 +9,7 @@
 
 use base64::Engine;
 
-use super::auth::{hash_refresh_token, AuthOutcome, TokenGrant, ACCESS_SCOPE};
+use super::auth::{hash_refresh_token, AuthOutcome, SignedIn, TokenGrant, ACCESS_SCOPE};
 use super::hooks::event_attributes;
 use super::state::Proof;
 use super::Cognate;
@@ -82,9 +82,15 @@ impl Cognate {
         };
         let source = "PostAuthentication_Authentication";
         self.trigger(&pool, TriggerKind::PostAuthentication, source, &user.username, Some(&client_id), request).await?;
+        if proof.hosted {
+            // The authorization is granted by the page; tokens come from the token endpoint.
+            let auth_time = self.clock.now();
+            return Ok(AuthOutcome::SignedIn(Box::new(SignedIn { pool, client, user, auth_time })));
+        }
         let groups = self.token_groups(&user).await?;
-        let overrides =
-            self.token_overrides(&pool, &user, &client_id, proof.token_source(), client_metadata, &groups).await?;
+        let overrides = self
+            .token_overrides(&pool, &user, &client_id, proof.token_source(), client_metadata, &groups, None)
+            .await?;
         let now = self.clock.now();
         let origin_jti = ids::new_uuid(self.rng.as_ref());
         let token = self.new_refresh_value();
@@ -99,6 +105,7 @@ impl Cognate {
             auth_time: now,
             created: now,
             expires: now.plus(client.settings.refresh_token_ttl()),
+            scopes: None,
         };
         self.store.insert_refresh_token(&record).await?;
         Ok(AuthOutcome::Tokens(Box::new(TokenGrant {
@@ -113,6 +120,7 @@ impl Cognate {
             groups,
             device_key,
             new_device,
+            oauth: None,
         })))
     }
 
@@ -122,6 +130,7 @@ impl Cognate {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn token_overrides(
         &self,
         pool: &UserPool,
@@ -130,11 +139,13 @@ impl Cognate {
         source: &str,
         client_metadata: Metadata,
         groups: &[crate::group::Group],
+        scopes: Option<&[String]>,
     ) -> Result<TokenOverrides> {
+        let scopes = scopes.map_or_else(|| vec![ACCESS_SCOPE.to_string()], <[String]>::to_vec);
         let request = TriggerRequest {
             user_attributes: event_attributes(user),
             client_metadata,
-            scopes: Some(vec![ACCESS_SCOPE.to_string()]),
+            scopes: Some(scopes),
             group_configuration: Some(crate::triggers::GroupConfiguration {
                 groups: groups.iter().map(|g| g.name.clone()).collect(),
                 roles: groups.iter().filter_map(|g| g.role_arn.clone()).collect(),

@@ -71,7 +71,12 @@ impl Cognate {
     }
 
     /// The stored record of a refresh token this client may use now.
-    async fn live_refresh_token(&self, client: &AppClient, pool: &UserPool, token: &str) -> Result<RefreshToken> {
+    pub(crate) async fn live_refresh_token(
+        &self,
+        client: &AppClient,
+        pool: &UserPool,
+        token: &str,
+    ) -> Result<RefreshToken> {
         let record = self.store.get_refresh_token(&hash_refresh_token(token)).await?.ok_or_else(invalid_refresh)?;
         let now = self.clock.now();
         if record.client_id != client.client_id || record.pool_id != pool.id || now >= record.expires {
@@ -92,7 +97,7 @@ impl Cognate {
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn refreshed(
+    pub(crate) async fn refreshed(
         &self,
         client: AppClient,
         pool: UserPool,
@@ -113,7 +118,11 @@ impl Cognate {
         let now = self.clock.now();
         let source = "TokenGeneration_RefreshTokens";
         let groups = self.token_groups(&user).await?;
-        let overrides = self.token_overrides(&pool, &user, &client.client_id, source, client_metadata, &groups).await?;
+        let scopes: Option<Vec<String>> =
+            record.scopes.as_deref().map(|s| s.split_whitespace().map(str::to_string).collect());
+        let overrides = self
+            .token_overrides(&pool, &user, &client.client_id, source, client_metadata, &groups, scopes.as_deref())
+            .await?;
         let refresh_token = if rotate {
             // Same sign-in, same expiry: rotation does not extend a session.
             let value = self.new_refresh_value();
@@ -151,6 +160,7 @@ impl Cognate {
             groups,
             device_key,
             new_device: None,
+            oauth: scopes.map(|scopes| super::auth::OAuthGrant { scopes, nonce: None }),
         })
     }
 }

@@ -68,11 +68,13 @@ pub(crate) struct Proof {
     pub device: Option<String>,
     /// The device proved itself (DEVICE_SRP_AUTH) in place of a second factor.
     pub device_authenticated: bool,
+    /// The sign-in runs on the hosted pages: it ends in an authorization, not in tokens.
+    pub hosted: bool,
 }
 
 impl Proof {
     pub fn first(factor: FirstFactor) -> Self {
-        Self { factor, new_password: false, device: None, device_authenticated: false }
+        Self { factor, new_password: false, device: None, device_authenticated: false, hosted: false }
     }
 
     pub fn with_device(self, device: Option<String>) -> Self {
@@ -91,7 +93,11 @@ impl Proof {
     }
 
     fn write(&self, w: &mut Writer) {
-        w.str(self.factor.code()).flag(self.new_password).opt(self.device.as_deref()).flag(self.device_authenticated);
+        w.str(self.factor.code())
+            .flag(self.new_password)
+            .opt(self.device.as_deref())
+            .flag(self.device_authenticated)
+            .flag(self.hosted);
     }
 
     fn read(r: &mut Reader<'_>) -> Option<Self> {
@@ -100,6 +106,7 @@ impl Proof {
             new_password: r.flag()?,
             device: r.opt()?,
             device_authenticated: r.flag()?,
+            hosted: r.flag()?,
         })
     }
 }
@@ -171,6 +178,23 @@ pub(crate) enum Step {
     WebAuthnRegistration {
         state: String,
     },
+    /// Not a challenge: an authorization code waiting for the token endpoint.
+    AuthorizationCode(CodeGrant),
+    /// Not a challenge: a browser signed in on the hosted pages (the single sign-on cookie).
+    Browser {
+        auth_time: i64,
+    },
+}
+
+/// What an authorization code stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CodeGrant {
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+    pub nonce: Option<String>,
+    /// PKCE `S256` challenge, when the app sent one.
+    pub challenge: Option<String>,
+    pub auth_time: i64,
 }
 
 /// What a session row waits for: a challenge's answer, or (`SIGN_UP`) a sign-in.
@@ -179,6 +203,8 @@ pub(crate) enum StepKind {
     Challenge(ChallengeName),
     SignUp,
     Registration,
+    Code,
+    Browser,
 }
 
 impl StepKind {
@@ -187,6 +213,8 @@ impl StepKind {
             Self::Challenge(name) => name.as_str(),
             Self::SignUp => "SIGN_UP",
             Self::Registration => "WEB_AUTHN_REGISTRATION",
+            Self::Code => "AUTHORIZATION_CODE",
+            Self::Browser => "BROWSER_SESSION",
         }
     }
 
@@ -194,6 +222,8 @@ impl StepKind {
         match s {
             "SIGN_UP" => Some(Self::SignUp),
             "WEB_AUTHN_REGISTRATION" => Some(Self::Registration),
+            "AUTHORIZATION_CODE" => Some(Self::Code),
+            "BROWSER_SESSION" => Some(Self::Browser),
             other => ChallengeName::parse(other).map(Self::Challenge),
         }
     }
@@ -230,6 +260,8 @@ impl Step {
             Self::WebAuthn { .. } => ChallengeName::WebAuthn,
             Self::SignedUp => return StepKind::SignUp,
             Self::WebAuthnRegistration { .. } => return StepKind::Registration,
+            Self::AuthorizationCode(_) => return StepKind::Code,
+            Self::Browser { .. } => return StepKind::Browser,
         })
     }
 
@@ -280,6 +312,17 @@ impl Step {
             Self::WebAuthnRegistration { state } => {
                 w.str(state);
             }
+            Self::AuthorizationCode(grant) => {
+                w.str(&grant.redirect_uri).num(grant.scopes.len() as u64);
+                for scope in &grant.scopes {
+                    w.str(scope);
+                }
+                // Times are after 1970: the sign is never needed.
+                w.opt(grant.nonce.as_deref()).opt(grant.challenge.as_deref()).num(grant.auth_time.unsigned_abs());
+            }
+            Self::Browser { auth_time } => {
+                w.num(auth_time.unsigned_abs());
+            }
             Self::SignedUp => {}
         }
         w.finish()
@@ -292,6 +335,23 @@ impl Step {
             StepKind::Registration => {
                 let state = r.str()?;
                 return r.is_empty().then_some(Self::WebAuthnRegistration { state });
+            }
+            StepKind::Code => {
+                let redirect_uri = r.str()?;
+                let count = r.num()?;
+                let scopes = (0..count).map(|_| r.str()).collect::<Option<Vec<_>>>()?;
+                let grant = CodeGrant {
+                    redirect_uri,
+                    scopes,
+                    nonce: r.opt()?,
+                    challenge: r.opt()?,
+                    auth_time: i64::try_from(r.num()?).ok()?,
+                };
+                return r.is_empty().then_some(Self::AuthorizationCode(grant));
+            }
+            StepKind::Browser => {
+                let auth_time = i64::try_from(r.num()?).ok()?;
+                return r.is_empty().then_some(Self::Browser { auth_time });
             }
             StepKind::Challenge(name) => name,
         };
@@ -523,9 +583,18 @@ mod tests {
             Step::SignedUp,
             Step::WebAuthn { proof: Proof::first(FirstFactor::WebAuthn), state: "{\"a\":1}".into() },
             Step::WebAuthnRegistration { state: "{}".into() },
+            Step::AuthorizationCode(CodeGrant {
+                redirect_uri: "https://app.example.com/cb?x=1".into(),
+                scopes: vec!["openid".into(), "orders/read".into()],
+                nonce: Some("n 1".into()),
+                challenge: None,
+                auth_time: 1_700_000_000_000,
+            }),
+            Step::Browser { auth_time: 42 },
             Step::DeviceSrpAuth { proof: Proof::first(FirstFactor::Srp).with_device(Some("us-east-1_x".into())) },
             Step::DevicePasswordVerifier { proof: Proof::first(FirstFactor::Password), key: vec![9; 16] },
             Step::NewPasswordRequired { proof: Proof::first(FirstFactor::SignUp) },
+            Step::NewPasswordRequired { proof: Proof { hosted: true, ..Proof::first(FirstFactor::Password) } },
             Step::Mfa { factor: MfaFactor::Sms, proof: Proof::first(FirstFactor::SmsOtp), code: None, failures: 1 },
             Step::CustomChallenge(Conversation {
                 history: vec![

@@ -21,7 +21,7 @@ async fn confirmed(w: &World, client_id: &str, name: &str) {
 fn challenge(outcome: AuthOutcome) -> Challenge {
     match outcome {
         AuthOutcome::Challenge(c) => c,
-        AuthOutcome::Tokens(_) => panic!("expected a challenge"),
+        AuthOutcome::Tokens(_) | AuthOutcome::SignedIn(_) => panic!("expected a challenge"),
     }
 }
 

@@ -33,7 +33,7 @@ async fn alice(w: &World, settings: PoolSettings) -> (String, String) {
 fn challenge(outcome: AuthOutcome) -> Challenge {
     match outcome {
         AuthOutcome::Challenge(c) => c,
-        AuthOutcome::Tokens(_) => panic!("tokens where a challenge was expected"),
+        AuthOutcome::Tokens(_) | AuthOutcome::SignedIn(_) => panic!("tokens where a challenge was expected"),
     }
 }
 

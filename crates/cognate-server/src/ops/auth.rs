@@ -69,6 +69,8 @@ pub async fn get_tokens_from_refresh_token(ctx: &Ctx<'_>, input: &Input) -> OpRe
 async fn outcome_json(ctx: &Ctx<'_>, outcome: AuthOutcome) -> OpResult {
     match outcome {
         AuthOutcome::Challenge(c) => Ok(challenge_json(c)),
+        // A session of the hosted pages answered through the API: not this client's to finish.
+        AuthOutcome::SignedIn(_) => Err(DomainError::not_authorized("Invalid session for the user.").into()),
         AuthOutcome::Tokens(grant) => {
             let state = ctx.state;
             let keys = state.keys.for_pool(state.cognate.store.as_ref(), &grant.pool.id, grant.now).await?;
@@ -88,8 +90,10 @@ async fn outcome_json(ctx: &Ctx<'_>, outcome: AuthOutcome) -> OpResult {
                 "AccessToken": minted.access_token,
                 "ExpiresIn": minted.expires_in,
                 "TokenType": "Bearer",
-                "IdToken": minted.id_token,
             });
+            if let Some(id_token) = &minted.id_token {
+                result["IdToken"] = json!(id_token);
+            }
             if let Some(refresh) = &grant.refresh_token {
                 result["RefreshToken"] = json!(refresh);
             }

@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod devices;
 mod groups;
+pub(crate) mod hosting;
 mod mfa;
 mod passkeys;
 mod passwords;
@@ -99,6 +100,15 @@ pub async fn dispatch(op: Operation, ctx: &Ctx<'_>, input: &Input) -> OpResult {
         Operation::CompleteWebAuthnRegistration => passkeys::complete_web_authn_registration(ctx, input).await,
         Operation::ListWebAuthnCredentials => passkeys::list_web_authn_credentials(ctx, input).await,
         Operation::DeleteWebAuthnCredential => passkeys::delete_web_authn_credential(ctx, input).await,
+        Operation::CreateUserPoolDomain => hosting::create_user_pool_domain(ctx, input).await,
+        Operation::DescribeUserPoolDomain => hosting::describe_user_pool_domain(ctx, input).await,
+        Operation::UpdateUserPoolDomain => hosting::update_user_pool_domain(ctx, input).await,
+        Operation::DeleteUserPoolDomain => hosting::delete_user_pool_domain(ctx, input).await,
+        Operation::CreateResourceServer => hosting::create_resource_server(ctx, input).await,
+        Operation::DescribeResourceServer => hosting::describe_resource_server(ctx, input).await,
+        Operation::ListResourceServers => hosting::list_resource_servers(ctx, input).await,
+        Operation::UpdateResourceServer => hosting::update_resource_server(ctx, input).await,
+        Operation::DeleteResourceServer => hosting::delete_resource_server(ctx, input).await,
     }
 }
 

@@ -22,7 +22,9 @@ pub async fn describe_user_pool(ctx: &Ctx<'_>, input: &Input) -> OpResult {
     let cognate = &ctx.state.cognate;
     let found = cognate.pool(&id).await?;
     let users = cognate.store.count_users(&id).await.map_err(cognate_core::DomainError::from)?;
-    Ok(json!({ "UserPool": pool::pool_json(&found, &ctx.state.account_id, users) }))
+    let mut described = pool::pool_json(&found, &ctx.state.account_id, users);
+    cognate_wire::hosting::add_pool_domains(&mut described, &cognate.pool_domains(&id).await?);
+    Ok(json!({ "UserPool": described }))
 }
 
 pub async fn list_user_pools(ctx: &Ctx<'_>, input: &Input) -> OpResult {

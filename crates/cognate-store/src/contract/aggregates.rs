@@ -166,12 +166,13 @@ pub(super) async fn rotation(store: &dyn Store) {
         auth_time: Timestamp(1),
         created: Timestamp(1),
         expires: Timestamp(1_000_000),
+        scopes: Some("openid".into()),
     };
     store.insert_refresh_token(&token("r0")).await.unwrap();
     let grace = Duration::from_secs(10);
     assert!(store.rotate_refresh_token("r0", &token("r1"), Timestamp(100), grace).await.unwrap());
     assert_eq!(store.get_refresh_token("r0").await.unwrap().unwrap().rotated, Some(Timestamp(100)));
-    assert!(store.get_refresh_token("r1").await.unwrap().is_some());
+    assert_eq!(store.get_refresh_token("r1").await.unwrap().unwrap().scopes.as_deref(), Some("openid"));
     // Within the grace period the old token may be rotated again; its first rotation time stays.
     assert!(store.rotate_refresh_token("r0", &token("r2"), Timestamp(5_000), grace).await.unwrap());
     assert_eq!(store.get_refresh_token("r0").await.unwrap().unwrap().rotated, Some(Timestamp(100)));
@@ -376,4 +377,89 @@ pub(super) async fn passkeys(store: &dyn Store) {
     assert!(store.delete_passkey("us-east-1_W", "s-pk", "cred-a").await.unwrap());
     store.delete_user("us-east-1_W", "s-pk").await.unwrap();
     assert!(store.list_passkeys("us-east-1_W", "s-pk").await.unwrap().is_empty());
+}
+
+/// Domains: a name is one pool's, a pool has one domain of each kind, and they go with their
+/// pool. Resource servers: one per identifier in a pool, listed by identifier, scopes kept in
+/// order and replaced whole.
+pub(super) async fn oauth(store: &dyn Store) {
+    use cognate_core::pool_domain::{CustomDomain, PoolDomain};
+    use cognate_core::resource_server::{ResourceScope, ResourceServer};
+    store.insert_pool(&pool("us-east-1_O")).await.unwrap();
+    store.insert_pool(&pool("us-east-1_O2")).await.unwrap();
+    let domain = |name: &str, pool_id: &str, custom: bool| PoolDomain {
+        domain: name.into(),
+        pool_id: pool_id.into(),
+        custom: custom.then(|| CustomDomain {
+            certificate_arn: "arn:aws:acm:us-east-1:123456789012:certificate/c".into(),
+            security_policy: Some("TLS_V1_2_2021".into()),
+        }),
+        managed_login_version: 1,
+        created: Timestamp(5),
+    };
+    store.insert_domain(&domain("login", "us-east-1_O", false)).await.unwrap();
+    assert_eq!(
+        store.insert_domain(&domain("login", "us-east-1_O2", false)).await,
+        Err(StoreError::Conflict(Conflict::Domain))
+    );
+    assert_eq!(
+        store.insert_domain(&domain("second", "us-east-1_O", false)).await,
+        Err(StoreError::Conflict(Conflict::PoolDomain))
+    );
+    assert_eq!(
+        store.insert_domain(&domain("x", "us-east-1_Nowhere", false)).await,
+        Err(StoreError::Conflict(Conflict::Missing))
+    );
+    store.insert_domain(&domain("auth.example.com", "us-east-1_O", true)).await.unwrap();
+    assert_eq!(store.get_domain("login").await.unwrap(), Some(domain("login", "us-east-1_O", false)));
+    assert_eq!(store.get_domain("nope").await.unwrap(), None);
+    let both = store.pool_domains("us-east-1_O").await.unwrap();
+    assert_eq!(both.len(), 2);
+    let mut v2 = domain("auth.example.com", "us-east-1_O", true);
+    v2.managed_login_version = 2;
+    v2.custom = Some(CustomDomain { certificate_arn: "arn:other".into(), security_policy: None });
+    store.update_domain(&v2).await.unwrap();
+    assert_eq!(store.get_domain("auth.example.com").await.unwrap(), Some(v2));
+    assert_eq!(store.update_domain(&domain("login", "us-east-1_O2", false)).await, Err(StoreError::NotFound));
+    assert!(!store.delete_domain("us-east-1_O2", "login").await.unwrap());
+    assert!(store.delete_domain("us-east-1_O", "login").await.unwrap());
+    assert!(store.get_domain("login").await.unwrap().is_none());
+    store.insert_domain(&domain("login", "us-east-1_O2", false)).await.unwrap();
+
+    let server = |id: &str, scopes: &[&str]| ResourceServer {
+        pool_id: "us-east-1_O".into(),
+        identifier: id.into(),
+        name: "API".into(),
+        scopes: scopes.iter().map(|s| ResourceScope { name: s.to_string(), description: format!("{s} d") }).collect(),
+        created: Timestamp(6),
+    };
+    store.insert_resource_server(&server("https://b.example.com", &["write", "read"])).await.unwrap();
+    store.insert_resource_server(&server("a-api", &[])).await.unwrap();
+    assert_eq!(
+        store.insert_resource_server(&server("a-api", &["x"])).await,
+        Err(StoreError::Conflict(Conflict::ResourceServer))
+    );
+    assert_eq!(
+        store.insert_resource_server(&ResourceServer { pool_id: "us-east-1_Nowhere".into(), ..server("z", &[]) }).await,
+        Err(StoreError::Conflict(Conflict::Missing))
+    );
+    assert_eq!(
+        store.get_resource_server("us-east-1_O", "https://b.example.com").await.unwrap(),
+        Some(server("https://b.example.com", &["write", "read"]))
+    );
+    assert_eq!(store.get_resource_server("us-east-1_O2", "a-api").await.unwrap(), None);
+    let page = store.list_resource_servers("us-east-1_O", None, 1).await.unwrap();
+    assert_eq!(page.iter().map(|s| s.identifier.as_str()).collect::<Vec<_>>(), ["a-api"]);
+    let page = store.list_resource_servers("us-east-1_O", Some("a-api"), 5).await.unwrap();
+    assert_eq!(page.iter().map(|s| s.identifier.as_str()).collect::<Vec<_>>(), ["https://b.example.com"]);
+    let renamed = ResourceServer { name: "Renamed".into(), ..server("a-api", &["only"]) };
+    store.update_resource_server(&renamed).await.unwrap();
+    assert_eq!(store.get_resource_server("us-east-1_O", "a-api").await.unwrap(), Some(renamed));
+    assert_eq!(store.update_resource_server(&server("gone", &[])).await, Err(StoreError::NotFound));
+    assert!(store.delete_resource_server("us-east-1_O", "a-api").await.unwrap());
+    assert!(!store.delete_resource_server("us-east-1_O", "a-api").await.unwrap());
+    store.delete_pool("us-east-1_O").await.unwrap();
+    assert!(store.get_domain("auth.example.com").await.unwrap().is_none());
+    assert!(store.list_resource_servers("us-east-1_O", None, 10).await.unwrap().is_empty());
+    assert!(store.get_domain("login").await.unwrap().is_some());
 }

@@ -153,6 +153,7 @@ pub(super) async fn story(store: &dyn Store) {
         auth_time: Timestamp(3),
         created: Timestamp(3),
         expires: Timestamp(99),
+        scopes: None,
     };
     store.insert_refresh_token(&token).await.unwrap();
     assert_eq!(store.get_refresh_token("th").await.unwrap().unwrap(), token);

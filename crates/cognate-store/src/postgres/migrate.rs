@@ -8,8 +8,11 @@ use deadpool_postgres::Object;
 
 use super::map_err;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../../migrations/postgres/0001_init.sql"), include_str!("../../migrations/postgres/0002_mfa.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_mfa.sql"),
+    include_str!("../../migrations/postgres/0003_oauth.sql"),
+];
 
 /// The schema version this build writes (one per migration).
 pub const POSTGRES_VERSION: usize = MIGRATIONS.len();

@@ -17,10 +17,13 @@ use cognate_core::filter::{FilterOp, UserFilter};
 use cognate_core::group::Group;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
+use cognate_core::pool_domain::{CustomDomain, PoolDomain};
 use cognate_core::ports::{
-    AttributeChange, CodeStore, Confirmation, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxEntry, OutboxQuery,
-    OutboxStore, PasskeyStore, PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
+    AttributeChange, CodeStore, Confirmation, DeviceStore, DomainStore, GroupStore, LimitStore, MetaStore, OutboxEntry,
+    OutboxQuery, OutboxStore, PasskeyStore, PoolStore, ResourceServerStore, Revocation, SessionStore, SigningKey,
+    Subject, TokenStore, UserStore,
 };
+use cognate_core::resource_server::ResourceServer;
 use cognate_core::user::{
     AliasClaim, AliasKind, Attributes, AuthSession, Device, Medium, MfaChoice, NewUser, OutboxMessage, Passkey,
     RefreshToken, SignInFailures, StoredCode, TotpToken, User, UserMfa, UserStatus, UserUpdate,
@@ -36,6 +39,7 @@ mod groups;
 mod import;
 mod limits;
 pub(crate) mod migrate;
+mod oauth;
 mod outbox;
 mod passkeys;
 mod pools;
@@ -145,6 +149,9 @@ fn map_err(e: tokio_postgres::Error) -> StoreError {
         Some("pools_pkey") => Conflict::Pool,
         Some("clients_pkey") => Conflict::Client,
         Some("user_groups_pkey") => Conflict::Group,
+        Some("domains_pkey") => Conflict::Domain,
+        Some("domains_one_per_kind") => Conflict::PoolDomain,
+        Some("resource_servers_pkey") => Conflict::ResourceServer,
         _ => Conflict::Other,
     })
 }

@@ -19,7 +19,8 @@ impl TokenStore for PgStore {
         retrying!(self, |c| {
             let s = c
                 .prepare_cached(
-                    "SELECT token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated
+                    "SELECT token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated,
+                            scopes
                      FROM refresh_tokens WHERE token_hash = $1",
                 )
                 .await?;
@@ -34,6 +35,7 @@ impl TokenStore for PgStore {
                 expires: Timestamp(r.get(7)),
                 revoked: r.get(8),
                 rotated: r.get::<_, Option<i64>>(9).map(Timestamp),
+                scopes: r.get(10),
             }))
         })
     }
@@ -143,8 +145,8 @@ pub(super) async fn insert_refresh(tx: &Transaction<'_>, t: &RefreshToken) -> Re
     let s = tx
         .prepare_cached(
             "INSERT INTO refresh_tokens
-               (token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+               (token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated, scopes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .await?;
     tx.execute(
@@ -160,6 +162,7 @@ pub(super) async fn insert_refresh(tx: &Transaction<'_>, t: &RefreshToken) -> Re
             &t.expires.0,
             &t.revoked,
             &t.rotated.map(|r| r.0),
+            &t.scopes,
         ],
     )
     .await?;

@@ -13,10 +13,13 @@ use cognate_core::filter::{FilterOp, UserFilter};
 use cognate_core::group::Group;
 use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
+use cognate_core::pool_domain::{CustomDomain, PoolDomain};
 use cognate_core::ports::{
-    AttributeChange, CodeStore, Confirmation, DeviceStore, GroupStore, LimitStore, MetaStore, OutboxEntry, OutboxQuery,
-    OutboxStore, PasskeyStore, PoolStore, Revocation, SessionStore, SigningKey, Subject, TokenStore, UserStore,
+    AttributeChange, CodeStore, Confirmation, DeviceStore, DomainStore, GroupStore, LimitStore, MetaStore, OutboxEntry,
+    OutboxQuery, OutboxStore, PasskeyStore, PoolStore, ResourceServerStore, Revocation, SessionStore, SigningKey,
+    Subject, TokenStore, UserStore,
 };
+use cognate_core::resource_server::ResourceServer;
 use cognate_core::user::{
     AliasClaim, AliasKind, Attributes, AuthSession, Device, Medium, MfaChoice, NewUser, OutboxMessage, Passkey,
     RefreshToken, SignInFailures, StoredCode, TotpToken, User, UserMfa, UserStatus, UserUpdate,
@@ -27,6 +30,7 @@ mod codes;
 mod devices;
 mod groups;
 mod limits;
+mod oauth;
 mod outbox;
 mod passkeys;
 mod pools;
@@ -73,6 +77,12 @@ fn map_err(e: rusqlite::Error) -> StoreError {
                 Conflict::Client
             } else if msg.contains("user_groups.") {
                 Conflict::Group
+            } else if msg.contains("domains.domain") {
+                Conflict::Domain
+            } else if msg.contains("domains.pool_id, domains.kind") {
+                Conflict::PoolDomain
+            } else if msg.contains("resource_servers.pool_id, resource_servers.identifier") {
+                Conflict::ResourceServer
             } else {
                 Conflict::Other
             };

@@ -13,7 +13,8 @@ impl TokenStore for SqliteStore {
         let hash = token_hash.to_string();
         self.point(move |c| {
             c.prepare_cached(
-                "SELECT token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated
+                "SELECT token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated,
+                        scopes
                  FROM refresh_tokens WHERE token_hash = ?1",
             )
             .and_then(|mut s| {
@@ -29,6 +30,7 @@ impl TokenStore for SqliteStore {
                         expires: Timestamp(r.get(7)?),
                         revoked: r.get(8)?,
                         rotated: r.get::<_, Option<i64>>(9)?.map(Timestamp),
+                        scopes: r.get(10)?,
                     })
                 })
                 .optional()
@@ -145,8 +147,8 @@ impl TokenStore for SqliteStore {
 pub(super) fn insert_refresh(conn: &Connection, t: &RefreshToken) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO refresh_tokens
-           (token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+           (token_hash, pool_id, client_id, sub, origin_jti, auth_time, created, expires, revoked, rotated, scopes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             t.token_hash,
             t.pool_id,
@@ -157,7 +159,8 @@ pub(super) fn insert_refresh(conn: &Connection, t: &RefreshToken) -> Result<(), 
             t.created.0,
             t.expires.0,
             t.revoked,
-            t.rotated.map(|r| r.0)
+            t.rotated.map(|r| r.0),
+            t.scopes
         ],
     )
     .map_err(map_err)?;

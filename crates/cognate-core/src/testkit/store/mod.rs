@@ -7,6 +7,7 @@ mod codes;
 mod devices;
 mod groups;
 mod limits;
+mod oauth;
 mod outbox;
 mod passkeys;
 mod pools;
@@ -41,4 +42,6 @@ struct Mem {
     keys: Vec<SigningKey>,
     devices: HashMap<(String, String), Device>,
     passkeys: Vec<Passkey>,
+    domains: HashMap<String, crate::pool_domain::PoolDomain>,
+    resource_servers: std::collections::BTreeMap<(String, String), crate::resource_server::ResourceServer>,
 }
