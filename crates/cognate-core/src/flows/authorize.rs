@@ -20,6 +20,8 @@ use crate::user::{AuthSession, RefreshToken, User, UserStatus};
 const CODE_LIFETIME: Duration = Duration::from_secs(300);
 /// Cognito's hosted-page session cookie lives an hour, not configurable.
 pub const BROWSER_SESSION_LIFETIME: Duration = Duration::from_secs(3600);
+/// A sign-up on the pages may be confirmed there within a day (the code's lifetime).
+const SIGN_UP_HOLD: Duration = Duration::from_secs(86_400);
 
 /// The parameters of `/oauth2/authorize` (and `/login`), as the browser sent them.
 #[derive(Debug, Clone, Default)]
@@ -226,6 +228,57 @@ impl Cognate {
         let Some(sub) = row.sub else { return Ok(None) };
         let user = self.store.get_user_by_sub(pool_id, &sub).await?;
         Ok(user.filter(|u| u.enabled && u.status == UserStatus::Confirmed).map(|u| (u, Timestamp(auth_time))))
+    }
+
+    /// The browser that signed up on the pages, remembered until the account is confirmed
+    /// there: it then lands signed in. Returns the cookie value.
+    pub async fn hold_sign_up(&self, authz: &Authorization, user: &User) -> Result<String> {
+        let mut raw = [0u8; 32];
+        self.rng.fill(&mut raw);
+        let cookie = ids::hex(&raw);
+        self.put_row(&authz.client, &authz.pool.id, user, &cookie, &Step::SignedUp, SIGN_UP_HOLD).await?;
+        Ok(cookie)
+    }
+
+    /// Whether this browser signed `user` up (the hold is spent): if so, the confirmation
+    /// completes a sign-in, with PostAuthentication as after a password.
+    pub async fn take_sign_up_hold(
+        &self,
+        authz: &Authorization,
+        cookie: &str,
+        user: &User,
+    ) -> Result<Option<SignedIn>> {
+        let id_hash = hash_refresh_token(cookie);
+        let Some(row) = self.store.get_auth_session(&id_hash).await? else { return Ok(None) };
+        let ours = row.challenge == StepKind::SignUp.as_str()
+            && row.pool_id == authz.pool.id
+            && row.sub.as_deref() == Some(user.sub.as_str())
+            && self.clock.now() < row.expires;
+        if !ours || !self.store.delete_auth_session(&id_hash).await? {
+            return Ok(None);
+        }
+        let request = crate::triggers::TriggerRequest {
+            user_attributes: super::hooks::event_attributes(user),
+            new_device_used: Some(false),
+            ..Default::default()
+        };
+        let source = "PostAuthentication_Authentication";
+        let client_id = Some(authz.client.client_id.as_str());
+        self.trigger(
+            &authz.pool,
+            crate::triggers::TriggerKind::PostAuthentication,
+            source,
+            &user.username,
+            client_id,
+            request,
+        )
+        .await?;
+        Ok(Some(SignedIn {
+            pool: authz.pool.clone(),
+            client: authz.client.clone(),
+            user: user.clone(),
+            auth_time: self.clock.now(),
+        }))
     }
 
     /// `/logout`: the browser's session ends (tokens already issued stay valid, as on Cognito).

@@ -6,13 +6,16 @@
 //! custom domain, whose pool must then be the client's.
 
 mod authorize;
+mod forms;
 mod html;
 mod login;
 mod logout;
+mod recovery;
+mod signup;
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use cognate_core::flows::{Authorization, AuthorizeParams, Granted, Refusal};
 use cognate_core::DomainError;
@@ -31,6 +34,13 @@ pub fn routes() -> Router<AppState> {
         .route("/oauth2/authorize", get(authorize::authorize))
         .route("/authorize", get(authorize::authorize))
         .route("/login", get(login::show).post(login::submit))
+        .route("/login/challenge", post(login::answer))
+        .route("/signup", get(signup::show).post(signup::submit))
+        .route("/confirm", get(signup::show_confirm).post(signup::confirm))
+        .route("/resendcode", get(signup::resend))
+        .route("/forgotPassword", get(recovery::show).post(recovery::submit))
+        .route("/confirmForgotPassword", get(recovery::show_reset).post(recovery::reset))
+        .route("/confirmforgotPassword", get(recovery::show_reset).post(recovery::reset))
         .route("/logout", get(logout::logout))
         .route("/error", get(error_page))
         .route("/static/hosted.css", get(stylesheet))
