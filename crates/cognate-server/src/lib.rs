@@ -20,6 +20,7 @@ pub mod ratelimit;
 pub mod sealing;
 pub mod sigv4;
 pub mod system;
+pub mod tls;
 pub mod tokens;
 mod well_known;
 
@@ -74,7 +75,18 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.http;
-    connections::serve(listener, app(state), &limits, shutdown).await
+    connections::serve(listener, app(state), &limits, None, shutdown).await
+}
+
+/// [`serve`] over TLS with the given server configuration (see [`tls`]).
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: AppState,
+    config: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = state.http;
+    connections::serve(listener, app(state), &limits, Some(config), shutdown).await
 }
 
 pub use connections::{HttpLimits, MAX_HEADERS, MAX_HEADER_BYTES};

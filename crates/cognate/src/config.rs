@@ -59,6 +59,21 @@ pub struct ServeArgs {
     /// Base URL in token issuers (`iss` = URL/poolId). [default: http://<listen address>]
     #[arg(long, env = "COGNATE_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Also serve HTTPS on this address (with --tls-cert/--tls-key or --tls-dev).
+    /// [default: the --listen host, port 9230; port 0 when --listen has port 0]
+    #[arg(long, env = "COGNATE_TLS_LISTEN", value_name = "ADDR:PORT")]
+    pub tls_listen: Option<String>,
+    /// PEM certificate chain of the HTTPS listener.
+    #[arg(long, env = "COGNATE_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the HTTPS listener.
+    #[arg(long, env = "COGNATE_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Development HTTPS: a local certificate authority (created once in <data-dir>/tls, or
+    /// ./.cognate/tls in memory) signs a certificate for localhost and *.auth.localhost; the
+    /// start-up log says how to trust it.
+    #[arg(long, env = "COGNATE_TLS_DEV", conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub tls_dev: bool,
     /// File holding the key that seals SRP verifiers (32 bytes, base64), created if missing.
     /// Instances sharing one database must share it. [default: <data-dir>/secrets.key]
     #[arg(long, env = "COGNATE_SECRETS_KEY_FILE", value_name = "FILE")]
@@ -98,6 +113,10 @@ struct FileConfig {
     lambda_endpoint: Option<String>,
     region: Option<String>,
     public_url: Option<String>,
+    tls_listen: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_dev: Option<bool>,
     #[serde(default)]
     codes: CodesConfig,
     #[serde(default)]
@@ -419,6 +438,26 @@ pub struct Settings {
     pub database: Database,
     pub http: HttpLimits,
     pub delivery_lease: Duration,
+    /// The HTTPS listener, when configured.
+    pub tls: Option<TlsSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    pub listen: String,
+    pub source: TlsSource,
+}
+
+#[derive(Debug, Clone)]
+pub enum TlsSource {
+    Files {
+        cert: PathBuf,
+        key: PathBuf,
+    },
+    /// The development CA's directory.
+    Dev {
+        dir: PathBuf,
+    },
 }
 
 /// A TOML error on one line ("line L, column C: message"): the parser's own text is a
@@ -520,11 +559,31 @@ impl Settings {
         let allow_unauthenticated_admin =
             args.allow_unauthenticated_admin || file.allow_unauthenticated_admin.unwrap_or(false);
         let rate_limits = rate_limits(&file.rate_limits, !admin_keys.is_empty())?;
+        let listen = args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:9229".into());
+        let source = match (args.tls_cert.or(file.tls_cert), args.tls_key.or(file.tls_key)) {
+            (Some(cert), Some(key)) => Some(TlsSource::Files { cert, key }),
+            (Some(_), None) | (None, Some(_)) => bail!("tls_cert and tls_key go together"),
+            (None, None) if args.tls_dev || file.tls_dev.unwrap_or(false) => {
+                let base = data_dir.clone().unwrap_or_else(|| PathBuf::from(".cognate"));
+                Some(TlsSource::Dev { dir: base.join("tls") })
+            }
+            (None, None) => None,
+        };
+        let tls = source.map(|source| {
+            let listen =
+                args.tls_listen.clone().or(file.tls_listen.clone()).unwrap_or_else(|| match listen.rsplit_once(':') {
+                    Some((host, "0")) => format!("{host}:0"),
+                    Some((host, _)) => format!("{host}:9230"),
+                    None => "127.0.0.1:9230".into(),
+                });
+            TlsSettings { listen, source }
+        });
         Ok(Settings {
+            tls,
             rate_limits,
             admin_keys,
             allow_unauthenticated_admin,
-            listen: args.listen.or(file.listen).unwrap_or_else(|| "127.0.0.1:9229".into()),
+            listen,
             data_dir,
             smtp_url: args.smtp_url.or(file.smtp_url),
             sms_url: args.sms_url.or(file.sms_url),

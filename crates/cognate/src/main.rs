@@ -35,7 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the Cognito Identity Provider API (AWS JSON 1.1 on POST /).
-    Serve(config::ServeArgs),
+    Serve(Box<config::ServeArgs>),
     /// Print the messages cognate sent or logged (sign-up codes, resends), oldest first.
     Outbox(outbox::OutboxArgs),
     /// Write a consistent copy of the database to a file; the server may keep running.
@@ -99,7 +99,7 @@ fn main() -> std::process::ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
-            let settings = config::Settings::resolve(args)?;
+            let settings = config::Settings::resolve(*args)?;
             init_logging();
             tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(settings))
         }
@@ -222,6 +222,36 @@ async fn open_backend(settings: &config::Settings, address: &str) -> anyhow::Res
     })
 }
 
+/// Binds the HTTPS listener and loads (or, in development mode, makes) its certificate.
+async fn tls_listener(
+    tls: &config::TlsSettings,
+) -> anyhow::Result<(tokio::net::TcpListener, Arc<cognate_server::tls::TlsConfig>)> {
+    let (cert, key) = match &tls.source {
+        config::TlsSource::Files { cert, key } => (
+            std::fs::read(cert).with_context(|| format!("cannot read {}", cert.display()))?,
+            std::fs::read(key).with_context(|| format!("cannot read {}", key.display()))?,
+        ),
+        config::TlsSource::Dev { dir } => {
+            let made = cognate_server::tls::dev_certificate(dir, &[]).map_err(anyhow::Error::msg)?;
+            let ca_path = std::fs::canonicalize(&made.ca_path).unwrap_or_else(|_| made.ca_path.clone());
+            let ca = ca_path.display();
+            if made.ca_created {
+                tracing::info!(ca = %ca, "created a local certificate authority for --tls-dev");
+            }
+            tracing::info!(
+                "--tls-dev: trust {ca} to use https without warnings: NODE_EXTRA_CA_CERTS={ca} (Node, Amplify, \
+                 aws-jwt-verify), REQUESTS_CA_BUNDLE={ca} / AWS_CA_BUNDLE={ca} (Python, AWS SDKs and CLI), or \
+                 system-wide: cp {ca} /usr/local/share/ca-certificates/cognate.crt && update-ca-certificates"
+            );
+            (made.cert_pem.into_bytes(), made.key_pem.into_bytes())
+        }
+    };
+    let config = cognate_server::tls::server_config(&cert, &key).map_err(anyhow::Error::msg).context("TLS")?;
+    let listener =
+        tokio::net::TcpListener::bind(&tls.listen).await.with_context(|| format!("cannot listen on {}", tls.listen))?;
+    Ok((listener, config))
+}
+
 async fn serve(settings: config::Settings) -> anyhow::Result<()> {
     let (backend, _lock) = open_backend(&settings, &settings.listen).await?;
     let store = backend.store();
@@ -273,8 +303,22 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         );
     }
     let admin = (!settings.admin_keys.is_empty()).then(|| Arc::new(AdminKeys::new(settings.admin_keys.clone())));
+    let tls = match &settings.tls {
+        Some(tls) => Some(tls_listener(tls).await?),
+        None => None,
+    };
     let shutdown = shutdown_signal()?;
-    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    // With HTTPS, issuers are https URLs (aws-jwt-verify fetches keys over https only).
+    let public_url = match (&settings.public_url, &tls) {
+        (Some(url), _) => url.clone(),
+        (None, Some((listener, _))) => {
+            let tls_address = listener.local_addr()?;
+            let host =
+                if tls_address.ip().is_loopback() { "localhost".to_string() } else { tls_address.ip().to_string() };
+            format!("https://{host}:{}", tls_address.port())
+        }
+        (None, None) => format!("http://{address}"),
+    };
     let state = AppState {
         cognate: Cognate {
             store: store.clone(),
@@ -326,6 +370,9 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         // Test harnesses read this line to learn the port; it goes out whole and at once.
         let mut out = std::io::stdout().lock();
         writeln!(out, "cognate {} listening on http://{address} {data}", env!("CARGO_PKG_VERSION"))?;
+        if let Some((listener, _)) = &tls {
+            writeln!(out, "cognate {} listening on https://{}", env!("CARGO_PKG_VERSION"), listener.local_addr()?)?;
+        }
         out.flush()?;
     }
     match &admin {
@@ -351,7 +398,25 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
     // Off the request path and after the start-up line: the first sign-up need not build it.
     tokio::task::spawn_blocking(cognate_core::srp::prepare);
     tokio::spawn(redeliver(state.cognate.clone(), settings.delivery_lease));
-    cognate_server::serve(listener, state, shutdown).await?;
+    match tls {
+        None => cognate_server::serve(listener, state, shutdown).await?,
+        Some((tls_listener, config)) => {
+            // Both listeners stop on the same signal.
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown.await;
+                let _ = stop.send(true);
+            });
+            let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+                let _ = rx.wait_for(|stopped| *stopped).await;
+            };
+            let https = cognate_server::serve_tls(tls_listener, state.clone(), config, wait(stopped.clone()));
+            let http = cognate_server::serve(listener, state, wait(stopped));
+            let (a, b) = tokio::join!(http, https);
+            a?;
+            b?;
+        }
+    }
     if let Backend::Sqlite(sqlite) = &backend {
         sqlite.close()?;
     }

@@ -86,6 +86,10 @@ async fn host_domain(state: &AppState, headers: &HeaderMap) -> Result<Option<Str
 /// Checks the request against the client's registration, and against the pool of the host
 /// name it came in on.
 async fn authorization(state: &AppState, headers: &HeaderMap, query: &str) -> Result<Authorization, Refusal> {
+    // RFC 6749 §3.1: a parameter sent twice makes the request invalid.
+    if crate::oauth::Form::parse(query.as_bytes()).has_repeats() {
+        return Err(Refusal::Page("invalid_request"));
+    }
     let authz = state.cognate.authorization(&params(query)).await?;
     if let Some(domain) = host_domain(state, headers).await? {
         let owner = state.cognate.describe_domain(&domain).await?;
