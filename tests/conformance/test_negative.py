@@ -251,6 +251,21 @@ def base_requests(fx: Any) -> dict[str, dict]:
         "UpdateResourceServer": {"UserPoolId": P, "Identifier": fx.resource_server, "Name": "Orders API v2",
                                  "Scopes": [{"ScopeName": "write", "ScopeDescription": "Write orders"}]},
         "DeleteResourceServer": {"UserPoolId": P, "Identifier": fx.resource_server_to_delete},
+        "SetUICustomization": {"UserPoolId": P, "ClientId": C,
+                               "CSS": ".submitButton-customizable { background: #0b5cad; }"},
+        "GetUICustomization": {"UserPoolId": P, "ClientId": C},
+        "CreateManagedLoginBranding": {"UserPoolId": P, "ClientId": fx.client_branding_new,
+                                       "UseCognitoProvidedValues": False,
+                                       "Settings": {"components": {}},
+                                       "Assets": [{"Category": "FORM_LOGO", "ColorMode": "LIGHT",
+                                                   "Extension": "PNG", "Bytes": "iVBORw0KGgo="}]},
+        "DescribeManagedLoginBranding": {"UserPoolId": P, "ManagedLoginBrandingId": fx.branding_id,
+                                         "ReturnMergedResources": False},
+        "DescribeManagedLoginBrandingByClient": {"UserPoolId": P, "ClientId": fx.client_branding,
+                                                 "ReturnMergedResources": False},
+        "UpdateManagedLoginBranding": {"UserPoolId": P, "ManagedLoginBrandingId": fx.branding_id,
+                                       "UseCognitoProvidedValues": True},
+        "DeleteManagedLoginBranding": {"UserPoolId": P, "ManagedLoginBrandingId": fx.branding_to_delete},
         "DeleteUser": {"AccessToken": fx.token_delete_user},
         "DeleteUserAttributes": {"UserAttributeNames": ["given_name"],
                                  "AccessToken": fx.token_delete_attrs},
@@ -668,6 +683,13 @@ def _setup(server: CognateServer) -> Env:
     fx.resource_server_to_delete = unique_name("orders-del")
     idp.create_resource_server(UserPoolId=P, Identifier=fx.resource_server_to_delete, Name="Old")
     fx.new_resource_server = unique_name("orders-new")
+    fx.client_branding = make_client(idp, P)["ClientId"]
+    fx.branding_id = idp.create_managed_login_branding(
+        UserPoolId=P, ClientId=fx.client_branding)["ManagedLoginBranding"]["ManagedLoginBrandingId"]
+    fx.client_branding_new = make_client(idp, P)["ClientId"]
+    deleted = make_client(idp, P)["ClientId"]
+    fx.branding_to_delete = idp.create_managed_login_branding(
+        UserPoolId=P, ClientId=deleted)["ManagedLoginBranding"]["ManagedLoginBrandingId"]
 
     # Names the base requests create (unused until then).
     fx.new_admin_username = unique_name("created")

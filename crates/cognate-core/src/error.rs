@@ -74,6 +74,8 @@ pub enum DomainError {
     InvalidOAuthFlow(String),
     #[error("{0}")]
     ScopeDoesNotExist(String),
+    #[error("{0}")]
+    ManagedLoginBrandingExists(String),
     /// Something broke inside cognate (storage unavailable, a bug). The message is for the log;
     /// callers only see a generic text.
     #[error("internal error: {0}")]
@@ -130,6 +132,8 @@ pub enum Conflict {
     PoolDomain,
     /// A resource server identifier already taken in the pool.
     ResourceServer,
+    /// The app client has a managed login branding style already.
+    Branding,
     /// A conditional write found the row changed (a status, a rotated token, a spent code).
     Status,
     /// The row the write refers to is gone (a foreign key).

@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod attributes;
+pub mod branding;
 pub mod client;
 pub mod codes;
 pub mod error;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::branding::{Branding, UiCustomization};
 use crate::client::AppClient;
 use crate::error::StoreError;
 use crate::filter::UserFilter;
@@ -224,6 +225,7 @@ pub trait Store:
     + PasskeyStore
     + DomainStore
     + ResourceServerStore
+    + BrandingStore
 {
 }
 
@@ -241,14 +243,15 @@ impl<T> Store for T where
         + PasskeyStore
         + DomainStore
         + ResourceServerStore
+        + BrandingStore
 {
 }
 
 /// The storage traits, to bring into scope where a `dyn Store` is called.
 pub mod stores {
     pub use super::{
-        CodeStore, DeviceStore, DomainStore, GroupStore, LimitStore, MetaStore, OutboxStore, PasskeyStore, PoolStore,
-        ResourceServerStore, SessionStore, Store, TokenStore, UserStore,
+        BrandingStore, CodeStore, DeviceStore, DomainStore, GroupStore, LimitStore, MetaStore, OutboxStore,
+        PasskeyStore, PoolStore, ResourceServerStore, SessionStore, Store, TokenStore, UserStore,
     };
 }
 
@@ -528,4 +531,25 @@ pub trait ResourceServerStore: Send + Sync {
     async fn update_resource_server(&self, server: &ResourceServer) -> Result<(), StoreError>;
     /// Returns whether it was there.
     async fn delete_resource_server(&self, pool_id: &str, identifier: &str) -> Result<bool, StoreError>;
+}
+
+/// How the hosted pages look (it goes with its pool).
+#[async_trait]
+pub trait BrandingStore: Send + Sync {
+    /// Creates or replaces a client's (or the pool's `ALL`) UI customization; `created` of a
+    /// replaced one stays. `Conflict{Missing}` without the pool.
+    async fn put_ui_customization(&self, ui: &UiCustomization) -> Result<(), StoreError>;
+    async fn get_ui_customization(&self, pool_id: &str, client_id: &str)
+        -> Result<Option<UiCustomization>, StoreError>;
+    /// Returns whether there was one.
+    async fn delete_ui_customization(&self, pool_id: &str, client_id: &str) -> Result<bool, StoreError>;
+    /// `Conflict{Branding}` when the client has a style already, `Conflict{Missing}` without
+    /// the pool.
+    async fn insert_branding(&self, branding: &Branding) -> Result<(), StoreError>;
+    async fn get_branding(&self, pool_id: &str, id: &str) -> Result<Option<Branding>, StoreError>;
+    async fn get_client_branding(&self, pool_id: &str, client_id: &str) -> Result<Option<Branding>, StoreError>;
+    /// Replaces what can change (values flag, settings, assets, modified); `NotFound` when gone.
+    async fn update_branding(&self, branding: &Branding) -> Result<(), StoreError>;
+    /// Returns whether it was there.
+    async fn delete_branding(&self, pool_id: &str, id: &str) -> Result<bool, StoreError>;
 }

@@ -83,9 +83,23 @@ pub fn category(op: Operation) -> &'static str {
         DescribeUserPool | ListUserPools | GetUserPoolMfaConfig | DescribeUserPoolDomain => "UserPoolRead",
         CreateUserPool | UpdateUserPool | DeleteUserPool | SetUserPoolMfaConfig | CreateUserPoolDomain
         | UpdateUserPoolDomain | DeleteUserPoolDomain => "UserPoolUpdate",
-        GetGroup | ListGroups | DescribeResourceServer | ListResourceServers => "UserPoolResourceRead",
-        CreateGroup | UpdateGroup | DeleteGroup | CreateResourceServer | UpdateResourceServer
-        | DeleteResourceServer => "UserPoolResourceUpdate",
+        GetGroup
+        | ListGroups
+        | DescribeResourceServer
+        | ListResourceServers
+        | GetUICustomization
+        | DescribeManagedLoginBranding
+        | DescribeManagedLoginBrandingByClient => "UserPoolResourceRead",
+        CreateGroup
+        | UpdateGroup
+        | DeleteGroup
+        | CreateResourceServer
+        | UpdateResourceServer
+        | DeleteResourceServer
+        | SetUICustomization
+        | CreateManagedLoginBranding
+        | UpdateManagedLoginBranding
+        | DeleteManagedLoginBranding => "UserPoolResourceUpdate",
         DescribeUserPoolClient | ListUserPoolClients => "UserPoolClientRead",
         CreateUserPoolClient | UpdateUserPoolClient | DeleteUserPoolClient => "UserPoolClientUpdate",
     }

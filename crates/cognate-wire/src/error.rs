@@ -84,6 +84,7 @@ pub fn aws_type(e: &DomainError) -> &'static str {
         DomainError::WebAuthnCredentialNotSupported(_) => "WebAuthnCredentialNotSupportedException",
         DomainError::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
         DomainError::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
+        DomainError::ManagedLoginBrandingExists(_) => "ManagedLoginBrandingExistsException",
         DomainError::Internal(_) => "InternalErrorException",
     }
 }
@@ -126,7 +127,8 @@ pub fn http_status(e: &DomainError) -> u16 {
         | DomainError::WebAuthnOriginNotAllowed(_)
         | DomainError::WebAuthnCredentialNotSupported(_)
         | DomainError::InvalidOAuthFlow(_)
-        | DomainError::ScopeDoesNotExist(_) => 400,
+        | DomainError::ScopeDoesNotExist(_)
+        | DomainError::ManagedLoginBrandingExists(_) => 400,
     }
 }
 
@@ -198,6 +200,7 @@ mod tests {
             (DomainError::WebAuthnCredentialNotSupported(m()), "WebAuthnCredentialNotSupportedException", 400),
             (DomainError::InvalidOAuthFlow(m()), "InvalidOAuthFlowException", 400),
             (DomainError::ScopeDoesNotExist(m()), "ScopeDoesNotExistException", 400),
+            (DomainError::ManagedLoginBrandingExists(m()), "ManagedLoginBrandingExistsException", 400),
             (DomainError::Internal(m()), "InternalErrorException", 500),
         ];
         for (e, name, status) in table {

@@ -163,6 +163,204 @@ pub fn add_pool_domains(pool: &mut Value, domains: &[PoolDomain]) {
     }
 }
 
+/// The classes Cognito lets the classic hosted UI's CSS style.
+const CUSTOMIZABLE: [&str; 18] = [
+    "background-customizable",
+    "banner-customizable",
+    "errorMessage-customizable",
+    "idpButton-customizable",
+    "idpDescription-customizable",
+    "inputField-customizable",
+    "label-customizable",
+    "legalText-customizable",
+    "logo-customizable",
+    "passwordCheck-notValid-customizable",
+    "passwordCheck-valid-customizable",
+    "redirect-customizable",
+    "socialButton-customizable",
+    "submitButton-customizable",
+    "textDescription-customizable",
+    "idpButton-customizable:hover",
+    "submitButton-customizable:hover",
+    "inputField-customizable:focus",
+];
+
+/// `CSS` and `ImageFile` of SetUICustomization: only Cognito's customizable classes, and a
+/// PNG or JPEG logo (kept base64).
+pub fn parse_ui_customization(input: &Input) -> WireResult<(Option<String>, Option<String>)> {
+    let css = input.opt_str("CSS", &rules::CSS)?.filter(|c| !c.trim().is_empty());
+    if let Some(css) = &css {
+        for block in css.split('}') {
+            let Some((selectors, _)) = block.split_once('{') else {
+                if block.trim().is_empty() {
+                    continue;
+                }
+                return Err(DomainError::invalid("The CSS is not valid.").into());
+            };
+            for selector in selectors.split(',').map(str::trim) {
+                let class = selector.strip_prefix('.').unwrap_or("");
+                if !CUSTOMIZABLE.contains(&class) {
+                    return Err(DomainError::invalid(format!(
+                        "The CSS class {selector} cannot be customized. Use one of the -customizable classes."
+                    ))
+                    .into());
+                }
+            }
+        }
+    }
+    let image = match input.raw().get("ImageFile") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(b64)) => {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|_| DomainError::invalid("ImageFile is not valid base64."))?;
+            if bytes.len() > 131_072 {
+                return Err(crate::input::validation_error(
+                    "imageFile",
+                    None,
+                    "Member must have length less than or equal to 131072",
+                ));
+            }
+            if image_type(&bytes).is_none() {
+                return Err(DomainError::invalid("The image must be a PNG or JPEG file.").into());
+            }
+            (!bytes.is_empty()).then(|| b64.clone())
+        }
+        Some(_) => return Err(DomainError::invalid("ImageFile must be a blob.").into()),
+    };
+    Ok((css, image))
+}
+
+/// The media type of a logo, by its first bytes.
+pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.is_empty() {
+        Some("")
+    } else {
+        None
+    }
+}
+
+/// `UICustomizationType`; `image_url` is where cognate serves the logo.
+pub fn ui_customization_json(
+    pool_id: &str,
+    client_id: &str,
+    ui: Option<&cognate_core::branding::UiCustomization>,
+    image_url: &str,
+) -> Value {
+    let mut v = Map::new();
+    v.insert("UserPoolId".into(), json!(pool_id));
+    v.insert("ClientId".into(), json!(ui.map_or(client_id, |u| u.client_id.as_str())));
+    if let Some(ui) = ui {
+        if ui.image.is_some() {
+            v.insert("ImageUrl".into(), json!(image_url));
+        }
+        if let Some(css) = &ui.css {
+            v.insert("CSS".into(), json!(css));
+            v.insert("CSSVersion".into(), json!(ui.modified.0.to_string()));
+        }
+        v.insert("CreationDate".into(), crate::pool::timestamp(ui.created));
+        v.insert("LastModifiedDate".into(), crate::pool::timestamp(ui.modified));
+    }
+    json!({ "UICustomization": v })
+}
+
+const ASSET_CATEGORIES: &[&str] = &[
+    "FAVICON_ICO",
+    "FAVICON_SVG",
+    "EMAIL_GRAPHIC",
+    "SMS_GRAPHIC",
+    "AUTH_APP_GRAPHIC",
+    "PASSWORD_GRAPHIC",
+    "PASSKEY_GRAPHIC",
+    "PAGE_HEADER_LOGO",
+    "PAGE_HEADER_BACKGROUND",
+    "PAGE_FOOTER_LOGO",
+    "PAGE_FOOTER_BACKGROUND",
+    "PAGE_BACKGROUND",
+    "FORM_BACKGROUND",
+    "FORM_LOGO",
+    "IDP_BUTTON_ICON",
+];
+
+/// `UseCognitoProvidedValues`, `Settings` (a JSON document) and `Assets` of the managed
+/// login branding operations, as JSON text for the store.
+pub fn parse_branding(input: &Input) -> WireResult<cognate_core::flows::BrandingChanges> {
+    let cognito_values = input.opt_bool("UseCognitoProvidedValues")?;
+    let settings = match input.raw().get("Settings") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Object(_)) => Some(v.to_string()),
+        Some(_) => return Err(DomainError::invalid("Settings must be a JSON object.").into()),
+    };
+    let assets = match input.opt_object_list("Assets")? {
+        None => None,
+        Some(items) => {
+            if items.len() > 40 {
+                return Err(crate::input::validation_error(
+                    "assets",
+                    None,
+                    "Member must have length less than or equal to 40",
+                ));
+            }
+            let mut list = Vec::with_capacity(items.len());
+            for item in &items {
+                let category = item.opt_enum("Category", ASSET_CATEGORIES)?;
+                let mode = item.opt_enum("ColorMode", &["LIGHT", "DARK", "DYNAMIC"])?;
+                let extension = item.opt_enum("Extension", &["ICO", "JPEG", "PNG", "SVG", "WEBP"])?;
+                let (Some(category), Some(mode), Some(extension)) = (category, mode, extension) else {
+                    return Err(DomainError::invalid("Each asset needs Category, ColorMode and Extension.").into());
+                };
+                let bytes = match item.raw().get("Bytes") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(b64)) => {
+                        use base64::Engine;
+                        let raw = base64::engine::general_purpose::STANDARD
+                            .decode(b64)
+                            .map_err(|_| DomainError::invalid("Asset Bytes are not valid base64."))?;
+                        if raw.len() > 1_000_000 {
+                            return Err(DomainError::invalid("An asset may hold at most 1000000 bytes.").into());
+                        }
+                        Some(b64.clone())
+                    }
+                    Some(_) => return Err(DomainError::invalid("Asset Bytes must be a blob.").into()),
+                };
+                let mut asset = Map::new();
+                asset.insert("Category".into(), json!(category));
+                asset.insert("ColorMode".into(), json!(mode));
+                asset.insert("Extension".into(), json!(extension));
+                if let Some(b) = bytes {
+                    asset.insert("Bytes".into(), json!(b));
+                }
+                if let Some(id) = item.opt_str("ResourceId", &rules::RESOURCE_ID)? {
+                    asset.insert("ResourceId".into(), json!(id));
+                }
+                list.push(Value::Object(asset));
+            }
+            Some(Value::Array(list).to_string())
+        }
+    };
+    Ok(cognate_core::flows::BrandingChanges { cognito_values, settings, assets })
+}
+
+/// `ManagedLoginBrandingType`.
+pub fn branding_json(b: &cognate_core::branding::Branding) -> Value {
+    let mut v = Map::new();
+    v.insert("ManagedLoginBrandingId".into(), json!(b.id));
+    v.insert("UserPoolId".into(), json!(b.pool_id));
+    v.insert("UseCognitoProvidedValues".into(), json!(b.cognito_values));
+    let settings = b.settings.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()).unwrap_or(json!({}));
+    v.insert("Settings".into(), settings);
+    let assets = serde_json::from_str::<Value>(&b.assets).unwrap_or(json!([]));
+    v.insert("Assets".into(), assets);
+    v.insert("CreationDate".into(), crate::pool::timestamp(b.created));
+    v.insert("LastModifiedDate".into(), crate::pool::timestamp(b.modified));
+    json!({ "ManagedLoginBranding": v })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

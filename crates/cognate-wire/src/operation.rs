@@ -101,6 +101,13 @@ operations!(
     ListResourceServers,
     UpdateResourceServer,
     DeleteResourceServer,
+    SetUICustomization,
+    GetUICustomization,
+    CreateManagedLoginBranding,
+    DescribeManagedLoginBranding,
+    DescribeManagedLoginBrandingByClient,
+    UpdateManagedLoginBranding,
+    DeleteManagedLoginBranding,
 );
 
 /// The operations Cognito authorises by what is in the body (a client id, a token, a

@@ -139,6 +139,18 @@ rule!(RESOURCE_SERVER_ID, 1, 256, SCOPE_RE, r"[\x21\x23-\x5B\x5D-\x7E]+", false)
 rule!(RESOURCE_SERVER_NAME, 1, 256, RESOURCE_SERVER_NAME_RE, r"[\w\s+=,.@-]+", false);
 rule!(SCOPE_NAME, 1, 256, SCOPE_NAME_RE, r"[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+", false);
 rule!(SCOPE_DESCRIPTION, 1, 256);
+rule!(CSS, 0, 131_072);
+pattern!(RESOURCE_ID_RE, r"[\w\- ]+");
+rule!(RESOURCE_ID, 1, 40, RESOURCE_ID_RE, r"^[\w\- ]+$", false);
+pattern!(BRANDING_ID_RE, r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}");
+rule!(
+    BRANDING_ID,
+    0,
+    UNBOUNDED,
+    BRANDING_ID_RE,
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[4][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$",
+    false
+);
 rule!(ANY, 0, UNBOUNDED);
 rule!(MAP_STRING, 0, 131_072);
 rule!(SECRET_STRING, 0, 131_072, sensitive);

@@ -246,7 +246,11 @@ async fn tls_listener(
             (made.cert_pem.into_bytes(), made.key_pem.into_bytes())
         }
     };
-    let config = cognate_server::tls::server_config(&cert, &key).map_err(anyhow::Error::msg).context("TLS")?;
+    let what = match &tls.source {
+        config::TlsSource::Files { cert, key } => format!("TLS ({} and {})", cert.display(), key.display()),
+        config::TlsSource::Dev { dir } => format!("TLS ({})", dir.display()),
+    };
+    let config = cognate_server::tls::server_config(&cert, &key).map_err(anyhow::Error::msg).context(what)?;
     let listener =
         tokio::net::TcpListener::bind(&tls.listen).await.with_context(|| format!("cannot listen on {}", tls.listen))?;
     Ok((listener, config))

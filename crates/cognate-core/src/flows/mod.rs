@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod authorize;
+mod branding;
 mod challenge;
 mod choice;
 mod custom;
@@ -42,6 +43,7 @@ use std::time::Duration;
 pub use admin::{AdminCreateUserRequest, MessageAction};
 pub use auth::{AuthOutcome, AuthRequest, Challenge, NewDevice, OAuthGrant, SignedIn, TokenGrant, ACCESS_SCOPE};
 pub use authorize::{Authorization, AuthorizeParams, Granted, Refusal, ResponseType, BROWSER_SESSION_LIFETIME};
+pub use branding::BrandingChanges;
 pub use challenge::RespondRequest;
 pub use choice::configured_auth_factors;
 pub use devices::{DevicePage, RememberedStatus};

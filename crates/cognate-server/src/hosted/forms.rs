@@ -14,6 +14,7 @@ use crate::AppState;
 /// A page's request: its checked authorization and this browser's CSRF token.
 pub struct Visit {
     pub authz: Authorization,
+    pub look: html::Look,
     pub query: String,
     pub csrf: String,
     /// The token is new: the response sets the cookie.
@@ -32,7 +33,8 @@ impl Visit {
             Some(c) => (c, false),
             None => (new_token(state, 24), true),
         };
-        Ok(Visit { authz, query, csrf, fresh })
+        let look = super::look(state, &authz).await;
+        Ok(Visit { authz, look, query, csrf, fresh })
     }
 
     /// [`Visit::start`] for a form post: its CSRF token must be this browser's.
@@ -90,6 +92,7 @@ pub fn new_token(state: &AppState, bytes: usize) -> String {
 
 /// A page of one form.
 pub struct PageForm<'a> {
+    pub look: &'a html::Look,
     pub title: &'a str,
     /// The path the form posts to; the query string is the visit's.
     pub action: &'a str,
@@ -108,7 +111,7 @@ impl PageForm<'_> {
     pub fn render(&self) -> String {
         let mut body = String::new();
         if let Some(intro) = self.intro {
-            body.push_str(&format!("<p>{}</p>\n", escape(intro)));
+            body.push_str(&format!("<p class=\"textDescription-customizable\">{}</p>\n", escape(intro)));
         }
         if let Some(notice) = self.notice {
             body.push_str(&format!("<p class=\"notice\" role=\"status\">{}</p>\n", escape(notice)));
@@ -126,15 +129,22 @@ impl PageForm<'_> {
         for field in &self.fields {
             field.render(&mut body);
         }
-        body.push_str(&format!("<button type=\"submit\">{}</button>\n</form>\n", escape(self.submit)));
+        body.push_str(&format!(
+            "<button class=\"submitButton-customizable\" type=\"submit\">{}</button>\n</form>\n",
+            escape(self.submit)
+        ));
         if !self.links.is_empty() {
             body.push_str("<nav class=\"links\" aria-label=\"Other options\"><ul>\n");
             for (href, text) in &self.links {
-                body.push_str(&format!("<li><a href=\"{}\">{}</a></li>\n", escape(href), escape(text)));
+                body.push_str(&format!(
+                    "<li><a class=\"redirect-customizable\" href=\"{}\">{}</a></li>\n",
+                    escape(href),
+                    escape(text)
+                ));
             }
             body.push_str("</ul></nav>\n");
         }
-        html::layout(self.title, &body)
+        html::layout(self.title, &body, self.look)
     }
 }
 

@@ -18,21 +18,45 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A client's branding on its pages: its stylesheet and logo, served by cognate.
+#[derive(Debug, Clone, Default)]
+pub struct Look {
+    pub stylesheet: Option<String>,
+    pub logo: Option<String>,
+}
+
 /// A whole page: `body` is already HTML.
-pub fn layout(title: &str, body: &str) -> String {
+pub fn layout(title: &str, body: &str, look: &Look) -> String {
     let title = escape(title);
+    let custom = look
+        .stylesheet
+        .as_deref()
+        .map(|href| format!("<link rel=\"stylesheet\" href=\"{}\">\n", escape(href)))
+        .unwrap_or_default();
+    let banner = look
+        .logo
+        .as_deref()
+        .map(|src| {
+            format!(
+                "<div class=\"banner-customizable\"><img class=\"logo-customizable\" src=\"{}\" alt=\"\"></div>\n",
+                escape(src)
+            )
+        })
+        .unwrap_or_default();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"/static/hosted.css\">\n</head>\n\
-         <body>\n<main class=\"card\">\n<h1>{title}</h1>\n{body}\n</main>\n</body>\n</html>\n"
+         <title>{title}</title>\n<link rel=\"stylesheet\" href=\"/static/hosted.css\">\n{custom}</head>\n\
+         <body class=\"background-customizable\">\n<main class=\"card\">\n{banner}<h1>{title}</h1>\n{body}\n</main>\n</body>\n</html>\n"
     )
 }
 
 /// An error for the person at the form, announced by screen readers as it appears.
 pub fn alert(message: Option<&str>) -> String {
     match message {
-        Some(m) => format!("<p class=\"error\" role=\"alert\" id=\"form-error\">{}</p>\n", escape(m)),
+        Some(m) => {
+            format!("<p class=\"error errorMessage-customizable\" role=\"alert\" id=\"form-error\">{}</p>\n", escape(m))
+        }
         None => String::new(),
     }
 }
@@ -53,8 +77,8 @@ impl Field<'_> {
         let id = format!("field-{}", self.name);
         let _ = write!(
             out,
-            "<label for=\"{id}\">{label}</label>\n<input id=\"{id}\" name=\"{name}\" type=\"{kind}\" value=\"{value}\" \
-             autocomplete=\"{auto}\" required{focus}{invalid}>\n",
+            "<label class=\"label-customizable\" for=\"{id}\">{label}</label>\n<input class=\"inputField-customizable\" \
+             id=\"{id}\" name=\"{name}\" type=\"{kind}\" value=\"{value}\" autocomplete=\"{auto}\" required{focus}{invalid}>\n",
             label = escape(self.label),
             name = escape(self.name),
             kind = self.kind,
@@ -82,6 +106,10 @@ button { margin-top: 1.5rem; width: 100%; padding: .7rem; font-size: 1rem; font-
 .error { color: #a4121a; background: #fdecea; padding: .6rem; border-radius: 4px; }
 .links { margin-top: 1.5rem; font-size: .95rem; }
 .links a { color: var(--accent); }
+.links ul { list-style: none; padding: 0; }
+.notice { background: #e8f2fb; padding: .6rem; border-radius: 4px; }
+.banner-customizable { text-align: center; margin-bottom: 1rem; }
+.logo-customizable { max-width: 100%; max-height: 4rem; }
 @media (prefers-color-scheme: dark) {
   body { background: #0f1b2a; color: #f2f3f3; }
   .card { background: #16191f; }

@@ -26,6 +26,7 @@ pub fn form(visit: &Visit, username: &str, error: Option<&str>, notice: Option<&
         links.push((signup, "Need an account? Sign up"));
     }
     PageForm {
+        look: &visit.look,
         title: "Sign in",
         action: "/login",
         query: &visit.query,
@@ -104,7 +105,7 @@ async fn outcome_response(
 ) -> Response {
     match outcome {
         Ok(AuthOutcome::SignedIn(signed)) => complete(state, &visit.authz, &signed).await,
-        Ok(AuthOutcome::Challenge(challenge)) => challenge_page(state, visit, username, challenge, None).await,
+        Ok(AuthOutcome::Challenge(challenge)) => challenge_page(state, visit, username, challenge, None, None).await,
         Ok(AuthOutcome::Tokens(_)) => super::failure(&DomainError::Internal("tokens from a hosted sign-in".into())),
         Err(e @ DomainError::Internal(_)) => super::failure(&e),
         Err(DomainError::UserNotFound(_)) => {
@@ -132,33 +133,47 @@ async fn challenge_page(
     typed: &str,
     challenge: Challenge,
     error: Option<&str>,
+    known_secret: Option<String>,
 ) -> Response {
     let username = challenge_user(&challenge, typed);
+    let invalid = error.is_some();
     let mut session = challenge.session.clone().unwrap_or_default();
     let name = challenge.name;
     let mut secret_text = String::new();
     let (intro, fields): (&str, Vec<Field<'_>>) = match name {
         ChallengeName::NewPasswordRequired => (
             "Your password must be changed before you sign in.",
-            vec![Field { autofocus: true, ..field("new_password", "New password", "password", "new-password") }],
+            vec![Field {
+                autofocus: true,
+                invalid,
+                ..field("new_password", "New password", "password", "new-password")
+            }],
         ),
-        ChallengeName::SoftwareTokenMfa => ("Enter the code from your authenticator app.", vec![code_field()]),
-        ChallengeName::SmsMfa | ChallengeName::SmsOtp => ("Enter the code we sent to your phone.", vec![code_field()]),
-        ChallengeName::EmailOtp => ("Enter the code we sent to your email address.", vec![code_field()]),
+        ChallengeName::SoftwareTokenMfa => ("Enter the code from your authenticator app.", vec![code_field(invalid)]),
+        ChallengeName::SmsMfa | ChallengeName::SmsOtp => {
+            ("Enter the code we sent to your phone.", vec![code_field(invalid)])
+        }
+        ChallengeName::EmailOtp => ("Enter the code we sent to your email address.", vec![code_field(invalid)]),
         ChallengeName::SelectMfaType => (
             "Choose how to receive your sign-in code: SMS_MFA (text message), SOFTWARE_TOKEN_MFA \
              (authenticator app) or EMAIL_OTP (email).",
-            vec![Field { autofocus: true, ..field("answer", "Method", "text", "off") }],
+            vec![Field { autofocus: true, invalid, ..field("answer", "Method", "text", "off") }],
         ),
         ChallengeName::MfaSetup => {
-            match state.cognate.associate_software_token(TokenHolder::Session(session.clone())).await {
-                Ok((secret, next)) => {
-                    session = next.unwrap_or(session);
-                    secret_text = secret;
-                }
-                Err(e) => return visit.respond(state, StatusCode::OK, form(visit, typed, Some(&e.to_string()), None)),
+            match known_secret {
+                // A wrong code: the same key again (it is in the user's app already).
+                Some(secret) => secret_text = secret,
+                None => match state.cognate.associate_software_token(TokenHolder::Session(session.clone())).await {
+                    Ok((secret, next)) => {
+                        session = next.unwrap_or(session);
+                        secret_text = secret;
+                    }
+                    Err(e) => {
+                        return visit.respond(state, StatusCode::OK, form(visit, typed, Some(&e.to_string()), None))
+                    }
+                },
             }
-            ("Add this key to your authenticator app, then enter the code it shows.", vec![code_field()])
+            ("Add this key to your authenticator app, then enter the code it shows.", vec![code_field(invalid)])
         }
         _ => {
             let message = format!("This account needs the {name} step, which the hosted pages do not offer.");
@@ -172,6 +187,7 @@ async fn challenge_page(
         _ => "Enter your code",
     };
     let mut body = PageForm {
+        look: &visit.look,
         title,
         action: "/login/challenge",
         query: &visit.query,
@@ -179,7 +195,11 @@ async fn challenge_page(
         intro: Some(intro),
         notice: None,
         error,
-        hidden: vec![("session", &session), ("challenge", name.as_str()), ("username", &username)],
+        hidden: if secret_text.is_empty() {
+            vec![("session", &session), ("challenge", name.as_str()), ("username", &username)]
+        } else {
+            vec![("session", &session), ("challenge", name.as_str()), ("username", &username), ("secret", &secret_text)]
+        },
         fields,
         submit: "Continue",
         links: vec![],
@@ -192,8 +212,8 @@ async fn challenge_page(
     visit.respond(state, StatusCode::OK, body)
 }
 
-fn code_field() -> Field<'static> {
-    Field { autofocus: true, ..field("code", "Code", "text", "one-time-code") }
+fn code_field(invalid: bool) -> Field<'static> {
+    Field { autofocus: true, invalid, ..field("code", "Code", "text", "one-time-code") }
 }
 
 pub async fn answer(
@@ -247,7 +267,8 @@ pub async fn answer(
                         required_attributes: None,
                         available: None,
                     };
-                    return retry_page(&state, &visit, &username, retry, &e).await;
+                    let secret = posted.get("secret").map(str::to_string);
+                    return retry_page(&state, &visit, &username, retry, &e, secret).await;
                 }
             }
         }
@@ -283,7 +304,7 @@ pub async fn answer(
                 required_attributes: None,
                 available: None,
             };
-            retry_page(&state, &visit, &username, retry, &e).await
+            retry_page(&state, &visit, &username, retry, &e, None).await
         }
         other => outcome_response(&state, &visit, &username, other).await,
     }
@@ -295,14 +316,16 @@ async fn retry_page(
     username: &str,
     challenge: Challenge,
     e: &DomainError,
+    secret: Option<String>,
 ) -> Response {
     if let DomainError::Internal(_) = e {
         return super::failure(e);
     }
-    let message = e.to_string();
-    // MFA_SETUP shows the key again rather than a new one.
-    if challenge.name == ChallengeName::MfaSetup {
-        return visit.respond(state, StatusCode::OK, form(visit, username, Some(&message), None));
-    }
-    challenge_page(state, visit, username, challenge, Some(&message)).await
+    let message = match e {
+        DomainError::EnableSoftwareTokenMfa(_) => {
+            "Invalid code. Enter the code your authenticator app shows now.".into()
+        }
+        other => other.to_string(),
+    };
+    challenge_page(state, visit, username, challenge, Some(&message), secret).await
 }

@@ -6,6 +6,7 @@
 //! custom domain, whose pool must then be the client's.
 
 mod authorize;
+mod branding;
 mod forms;
 mod html;
 mod login;
@@ -44,6 +45,22 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", get(logout::logout))
         .route("/error", get(error_page))
         .route("/static/hosted.css", get(stylesheet))
+        .route("/ui/{pool_id}/{file}", get(branding::stylesheet))
+        .route("/ui/{pool_id}/{client_id}/logo", get(branding::logo))
+}
+
+/// How a client's pages look: a stylesheet when it has CSS or branding colours, a logo
+/// when it has one. Failures leave the pages plain.
+async fn look(state: &AppState, authz: &Authorization) -> html::Look {
+    let (pool_id, client_id) = (&authz.pool.id, &authz.client.client_id);
+    let Ok((style, ui)) = state.cognate.page_branding(pool_id, client_id).await else { return html::Look::default() };
+    let has_logo = ui.as_ref().is_some_and(|u| u.image.is_some())
+        || style.as_ref().is_some_and(|s| branding::logo_asset(s).is_some());
+    let has_css = ui.as_ref().is_some_and(|u| u.css.is_some()) || style.is_some();
+    html::Look {
+        stylesheet: has_css.then(|| format!("/ui/{pool_id}/{client_id}.css")),
+        logo: has_logo.then(|| format!("/ui/{pool_id}/{client_id}/logo")),
+    }
 }
 
 /// The query string as authorization parameters.
@@ -125,7 +142,11 @@ fn refusal_response(refusal: Refusal, client_id: Option<&str>) -> Response {
 /// A page for an error that is not the request's.
 fn failure(e: &DomainError) -> Response {
     tracing::error!(error = %e, "hosted page failed");
-    let body = html::layout("Something went wrong", "<p role=\"alert\">An internal error occurred. Try again.</p>");
+    let body = html::layout(
+        "Something went wrong",
+        "<p role=\"alert\">An internal error occurred. Try again.</p>",
+        &html::Look::default(),
+    );
     page(StatusCode::INTERNAL_SERVER_ERROR, body, None)
 }
 
@@ -244,7 +265,7 @@ async fn error_page(axum::extract::RawQuery(query): axum::extract::RawQuery) -> 
     };
     let body =
         format!("<p role=\"alert\">An error was encountered with the requested page.</p>\n<p>{}</p>", escape(detail));
-    page(StatusCode::BAD_REQUEST, html::layout("Error", &body), None)
+    page(StatusCode::BAD_REQUEST, html::layout("Error", &body, &html::Look::default()), None)
 }
 
 async fn stylesheet() -> Response {

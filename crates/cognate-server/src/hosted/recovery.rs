@@ -14,6 +14,7 @@ use crate::AppState;
 
 fn ask_form(visit: &Visit, username: &str, error: Option<&str>) -> String {
     PageForm {
+        look: &visit.look,
         title: "Forgot your password?",
         action: "/forgotPassword",
         query: &visit.query,
@@ -38,6 +39,7 @@ fn reset_form(state: &AppState, visit: &Visit, username: &str, error: Option<&st
     let query = visit.query_with("username", username);
     let invalid = error.is_some();
     let body = PageForm {
+        look: &visit.look,
         title: "Reset your password",
         action: "/confirmForgotPassword",
         query: &query,

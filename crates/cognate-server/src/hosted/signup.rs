@@ -69,6 +69,7 @@ fn sign_up_form(visit: &Visit, posted: Option<&Form>, error: Option<&str>) -> St
         })
         .collect();
     PageForm {
+        look: &visit.look,
         title: "Sign up",
         action: "/signup",
         query: &visit.query,
@@ -167,6 +168,7 @@ pub fn confirm_form(state: &AppState, visit: &Visit, username: &str, error: Opti
     let resend = format!("/resendcode?{query}");
     let notice = resent.then_some("Your account is not confirmed yet. We sent you a new code.");
     let body = PageForm {
+        look: &visit.look,
         title: "Confirm your account",
         action: "/confirm",
         query: &query,

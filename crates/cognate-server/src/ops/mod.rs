@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod branding;
 mod devices;
 mod groups;
 pub(crate) mod hosting;
@@ -109,6 +110,15 @@ pub async fn dispatch(op: Operation, ctx: &Ctx<'_>, input: &Input) -> OpResult {
         Operation::ListResourceServers => hosting::list_resource_servers(ctx, input).await,
         Operation::UpdateResourceServer => hosting::update_resource_server(ctx, input).await,
         Operation::DeleteResourceServer => hosting::delete_resource_server(ctx, input).await,
+        Operation::SetUICustomization => branding::set_ui_customization(ctx, input).await,
+        Operation::GetUICustomization => branding::get_ui_customization(ctx, input).await,
+        Operation::CreateManagedLoginBranding => branding::create_managed_login_branding(ctx, input).await,
+        Operation::DescribeManagedLoginBranding => branding::describe_managed_login_branding(ctx, input).await,
+        Operation::DescribeManagedLoginBrandingByClient => {
+            branding::describe_managed_login_branding_by_client(ctx, input).await
+        }
+        Operation::UpdateManagedLoginBranding => branding::update_managed_login_branding(ctx, input).await,
+        Operation::DeleteManagedLoginBranding => branding::delete_managed_login_branding(ctx, input).await,
     }
 }
 

@@ -26,3 +26,29 @@ CREATE TABLE resource_servers (
 -- The OAuth scopes a refresh token from the token endpoint was granted (space-separated);
 -- NULL for sign-ins through the API.
 ALTER TABLE refresh_tokens ADD COLUMN scopes TEXT;
+
+-- Branding of the hosted pages: the classic UI customization (CSS and logo) per app client
+-- (`ALL` for the pool's default), and managed login branding styles (a settings document and
+-- assets, kept as JSON text), one per client.
+CREATE TABLE ui_customizations (
+    pool_id TEXT NOT NULL REFERENCES pools(id) ON DELETE CASCADE,
+    client_id TEXT NOT NULL,
+    css TEXT,
+    image TEXT,
+    created INTEGER NOT NULL,
+    modified INTEGER NOT NULL,
+    CONSTRAINT ui_customizations_pkey PRIMARY KEY (pool_id, client_id)
+);
+
+CREATE TABLE brandings (
+    pool_id TEXT NOT NULL REFERENCES pools(id) ON DELETE CASCADE,
+    branding_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    cognito_values INTEGER NOT NULL,
+    settings TEXT,
+    assets TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    modified INTEGER NOT NULL,
+    CONSTRAINT brandings_pkey PRIMARY KEY (pool_id, branding_id),
+    CONSTRAINT brandings_one_per_client UNIQUE (pool_id, client_id)
+);

@@ -463,3 +463,58 @@ pub(super) async fn oauth(store: &dyn Store) {
     assert!(store.list_resource_servers("us-east-1_O", None, 10).await.unwrap().is_empty());
     assert!(store.get_domain("login").await.unwrap().is_some());
 }
+
+/// Branding: one UI customization per client (or `ALL`), replaced in place; one managed login
+/// style per client; both go with their pool.
+pub(super) async fn branding(store: &dyn Store) {
+    use cognate_core::branding::{Branding, UiCustomization};
+    store.insert_pool(&pool("us-east-1_UI")).await.unwrap();
+    let ui = |client: &str, css: &str, at: i64| UiCustomization {
+        pool_id: "us-east-1_UI".into(),
+        client_id: client.into(),
+        css: Some(css.into()),
+        image: None,
+        created: Timestamp(at),
+        modified: Timestamp(at),
+    };
+    store.put_ui_customization(&ui("ALL", ".banner-customizable {}", 1)).await.unwrap();
+    store.put_ui_customization(&ui("ALL", ".label-customizable {}", 5)).await.unwrap();
+    let kept = store.get_ui_customization("us-east-1_UI", "ALL").await.unwrap().unwrap();
+    assert_eq!(
+        (kept.css.as_deref(), kept.created, kept.modified),
+        (Some(".label-customizable {}"), Timestamp(1), Timestamp(5))
+    );
+    assert!(store.get_ui_customization("us-east-1_UI", "c1").await.unwrap().is_none());
+    assert_eq!(
+        store.put_ui_customization(&UiCustomization { pool_id: "us-east-1_Nowhere".into(), ..ui("c1", "", 1) }).await,
+        Err(StoreError::Conflict(Conflict::Missing))
+    );
+    assert!(store.delete_ui_customization("us-east-1_UI", "ALL").await.unwrap());
+    assert!(!store.delete_ui_customization("us-east-1_UI", "ALL").await.unwrap());
+    let style = |id: &str, client: &str| Branding {
+        pool_id: "us-east-1_UI".into(),
+        id: id.into(),
+        client_id: client.into(),
+        cognito_values: false,
+        settings: Some("{}".into()),
+        assets: "[]".into(),
+        created: Timestamp(2),
+        modified: Timestamp(2),
+    };
+    store.insert_branding(&style("b1", "c1")).await.unwrap();
+    assert_eq!(store.insert_branding(&style("b2", "c1")).await, Err(StoreError::Conflict(Conflict::Branding)));
+    assert_eq!(store.get_branding("us-east-1_UI", "b1").await.unwrap(), Some(style("b1", "c1")));
+    assert_eq!(store.get_client_branding("us-east-1_UI", "c1").await.unwrap(), Some(style("b1", "c1")));
+    let changed = Branding { cognito_values: true, settings: None, modified: Timestamp(9), ..style("b1", "c1") };
+    store.update_branding(&changed).await.unwrap();
+    assert_eq!(store.get_branding("us-east-1_UI", "b1").await.unwrap(), Some(changed));
+    assert_eq!(store.update_branding(&style("gone", "c9")).await, Err(StoreError::NotFound));
+    store.put_ui_customization(&ui("c1", "", 3)).await.unwrap();
+    store.delete_pool("us-east-1_UI").await.unwrap();
+    assert!(store.get_client_branding("us-east-1_UI", "c1").await.unwrap().is_none());
+    assert!(store.get_ui_customization("us-east-1_UI", "c1").await.unwrap().is_none());
+    store.insert_pool(&pool("us-east-1_UI")).await.unwrap();
+    store.insert_branding(&style("b3", "c3")).await.unwrap();
+    assert!(store.delete_branding("us-east-1_UI", "b3").await.unwrap());
+    assert!(!store.delete_branding("us-east-1_UI", "b3").await.unwrap());
+}

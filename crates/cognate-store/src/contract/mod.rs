@@ -13,7 +13,7 @@ use cognate_core::ports::Store;
 use cognate_core::user::*;
 
 /// Everything the contract asks of a store, on a store of its own (it creates the pools
-/// `us-east-1_A`, `_B`, `_P1`, `_P2`, `_G`, `_C`, `_R`, `_X`, `_M`, `_D`, `_W`, `_O` and `_O2`).
+/// `us-east-1_A`, `_B`, `_P1`, `_P2`, `_G`, `_C`, `_R`, `_X`, `_M`, `_D`, `_W`, `_O`, `_O2` and `_UI`).
 pub async fn run(store: &dyn Store) {
     story::story(store).await;
     aggregates::pools_and_clients(store).await;
@@ -25,6 +25,7 @@ pub async fn run(store: &dyn Store) {
     aggregates::devices(store).await;
     aggregates::passkeys(store).await;
     aggregates::oauth(store).await;
+    aggregates::branding(store).await;
 }
 
 /// The suite's source, for the check that it calls every storage method.

@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cognate_core::branding::{Branding, UiCustomization};
 use cognate_core::client::{AppClient, ClientSettings};
 use cognate_core::error::{Conflict, StoreError};
 use cognate_core::filter::{FilterOp, UserFilter};
@@ -19,9 +20,9 @@ use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
 use cognate_core::pool_domain::{CustomDomain, PoolDomain};
 use cognate_core::ports::{
-    AttributeChange, CodeStore, Confirmation, DeviceStore, DomainStore, GroupStore, LimitStore, MetaStore, OutboxEntry,
-    OutboxQuery, OutboxStore, PasskeyStore, PoolStore, ResourceServerStore, Revocation, SessionStore, SigningKey,
-    Subject, TokenStore, UserStore,
+    AttributeChange, BrandingStore, CodeStore, Confirmation, DeviceStore, DomainStore, GroupStore, LimitStore,
+    MetaStore, OutboxEntry, OutboxQuery, OutboxStore, PasskeyStore, PoolStore, ResourceServerStore, Revocation,
+    SessionStore, SigningKey, Subject, TokenStore, UserStore,
 };
 use cognate_core::resource_server::ResourceServer;
 use cognate_core::user::{
@@ -32,6 +33,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
+mod branding;
 mod cache;
 mod codes;
 mod devices;
@@ -152,6 +154,7 @@ fn map_err(e: tokio_postgres::Error) -> StoreError {
         Some("domains_pkey") => Conflict::Domain,
         Some("domains_one_per_kind") => Conflict::PoolDomain,
         Some("resource_servers_pkey") => Conflict::ResourceServer,
+        Some("brandings_pkey" | "brandings_one_per_client") => Conflict::Branding,
         _ => Conflict::Other,
     })
 }

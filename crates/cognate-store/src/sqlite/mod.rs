@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use cognate_core::branding::{Branding, UiCustomization};
 use cognate_core::client::{AppClient, ClientSettings};
 use cognate_core::error::{Conflict, StoreError};
 use cognate_core::filter::{FilterOp, UserFilter};
@@ -15,9 +16,9 @@ use cognate_core::ids::Timestamp;
 use cognate_core::pool::{PoolSettings, UserPool};
 use cognate_core::pool_domain::{CustomDomain, PoolDomain};
 use cognate_core::ports::{
-    AttributeChange, CodeStore, Confirmation, DeviceStore, DomainStore, GroupStore, LimitStore, MetaStore, OutboxEntry,
-    OutboxQuery, OutboxStore, PasskeyStore, PoolStore, ResourceServerStore, Revocation, SessionStore, SigningKey,
-    Subject, TokenStore, UserStore,
+    AttributeChange, BrandingStore, CodeStore, Confirmation, DeviceStore, DomainStore, GroupStore, LimitStore,
+    MetaStore, OutboxEntry, OutboxQuery, OutboxStore, PasskeyStore, PoolStore, ResourceServerStore, Revocation,
+    SessionStore, SigningKey, Subject, TokenStore, UserStore,
 };
 use cognate_core::resource_server::ResourceServer;
 use cognate_core::user::{
@@ -26,6 +27,7 @@ use cognate_core::user::{
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 
+mod branding;
 mod codes;
 mod devices;
 mod groups;
@@ -83,6 +85,8 @@ fn map_err(e: rusqlite::Error) -> StoreError {
                 Conflict::PoolDomain
             } else if msg.contains("resource_servers.pool_id, resource_servers.identifier") {
                 Conflict::ResourceServer
+            } else if msg.contains("brandings.") {
+                Conflict::Branding
             } else {
                 Conflict::Other
             };

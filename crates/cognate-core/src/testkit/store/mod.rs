@@ -3,6 +3,7 @@
 
 use super::*;
 
+mod branding;
 mod codes;
 mod devices;
 mod groups;
@@ -44,4 +45,6 @@ struct Mem {
     passkeys: Vec<Passkey>,
     domains: HashMap<String, crate::pool_domain::PoolDomain>,
     resource_servers: std::collections::BTreeMap<(String, String), crate::resource_server::ResourceServer>,
+    ui: HashMap<(String, String), crate::branding::UiCustomization>,
+    brandings: Vec<crate::branding::Branding>,
 }

@@ -39,6 +39,8 @@ impl PoolStore for MemStore {
         m.passkeys.retain(|p| p.pool_id != pool_id);
         m.domains.retain(|_, d| d.pool_id != pool_id);
         m.resource_servers.retain(|(p, _), _| p != pool_id);
+        m.ui.retain(|(p, _), _| p != pool_id);
+        m.brandings.retain(|b| b.pool_id != pool_id);
         Ok(())
     }
     async fn list_pools(&self, after: Option<&str>, limit: usize) -> Result<Vec<UserPool>, StoreError> {
