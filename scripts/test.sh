@@ -47,5 +47,5 @@ if [ $# -eq 0 ]; then
     test_existence.py test_passwords.py test_attributes.py test_users.py test_admin_users.py \
     test_groups.py test_pools.py test_clients.py test_outbox.py test_sms.py test_triggers_flows.py \
     test_mfa.py test_user_auth.py test_devices.py test_passkeys.py test_oauth_control.py \
-    test_hosted_login.py)
+    test_hosted_login.py test_hosted_pages.py)
 fi
