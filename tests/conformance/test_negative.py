@@ -266,6 +266,8 @@ def base_requests(fx: Any) -> dict[str, dict]:
         "UpdateManagedLoginBranding": {"UserPoolId": P, "ManagedLoginBrandingId": fx.branding_id,
                                        "UseCognitoProvidedValues": True},
         "DeleteManagedLoginBranding": {"UserPoolId": P, "ManagedLoginBrandingId": fx.branding_to_delete},
+        "GetClientToken": {"ClientId": fx.machine_client, "Secret": fx.machine_secret,
+                           "Scopes": [fx.machine_scope], "ClientMetadata": meta},
         "DeleteUser": {"AccessToken": fx.token_delete_user},
         "DeleteUserAttributes": {"UserAttributeNames": ["given_name"],
                                  "AccessToken": fx.token_delete_attrs},
@@ -683,6 +685,13 @@ def _setup(server: CognateServer) -> Env:
     fx.resource_server_to_delete = unique_name("orders-del")
     idp.create_resource_server(UserPoolId=P, Identifier=fx.resource_server_to_delete, Name="Old")
     fx.new_resource_server = unique_name("orders-new")
+    machine_api = unique_name("m2m")
+    idp.create_resource_server(UserPoolId=P, Identifier=machine_api, Name="Machines",
+                               Scopes=[{"ScopeName": "read", "ScopeDescription": "Read"}])
+    fx.machine_scope = f"{machine_api}/read"
+    machine = make_client(idp, P, ExplicitAuthFlows=["ALLOW_CLIENT_TOKEN_AUTH"], GenerateSecret=True,
+                          AllowedOAuthScopes=[fx.machine_scope])
+    fx.machine_client, fx.machine_secret = machine["ClientId"], machine["ClientSecret"]
     fx.client_branding = make_client(idp, P)["ClientId"]
     fx.branding_id = idp.create_managed_login_branding(
         UserPoolId=P, ClientId=fx.client_branding)["ManagedLoginBranding"]["ManagedLoginBrandingId"]

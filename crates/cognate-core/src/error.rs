@@ -76,6 +76,8 @@ pub enum DomainError {
     ScopeDoesNotExist(String),
     #[error("{0}")]
     ManagedLoginBrandingExists(String),
+    #[error("{0}")]
+    OperationNotEnabled(String),
     /// Something broke inside cognate (storage unavailable, a bug). The message is for the log;
     /// callers only see a generic text.
     #[error("internal error: {0}")]

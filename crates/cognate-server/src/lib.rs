@@ -22,6 +22,7 @@ pub mod sigv4;
 pub mod system;
 pub mod tls;
 pub mod tokens;
+pub mod upgrade;
 mod well_known;
 
 use std::future::Future;

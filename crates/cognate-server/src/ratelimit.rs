@@ -63,6 +63,7 @@ pub fn category(op: Operation) -> &'static str {
         | AdminSetUserMFAPreference
         | AdminDeleteSoftwareToken => "UserUpdate",
         GlobalSignOut | AdminUserGlobalSignOut | RevokeToken | GetTokensFromRefreshToken => "UserToken",
+        GetClientToken => "ClientAuthentication",
         AdminListGroupsForUser
         | GetDevice
         | AdminGetDevice

@@ -21,6 +21,8 @@ const AUTH_FLOWS: &[&str] = &[
     "ALLOW_USER_AUTH",
     "ALLOW_TOKEN_EXCHANGE_DELEGATION",
     "ALLOW_TOKEN_EXCHANGE_IMPERSONATION",
+    // GetClientToken's flow: named by Cognito's documentation, not yet in the pinned model.
+    "ALLOW_CLIENT_TOKEN_AUTH",
 ];
 const UNITS: &[&str] = &["seconds", "minutes", "hours", "days"];
 const TYPED: &[&str] = &[
@@ -173,6 +175,34 @@ fn parse_oauth(input: &Input) -> WireResult<OAuthSettings> {
     })
 }
 
+/// The OAuth members of a client stored before they were typed (they sat in the
+/// passthrough): moved into the typed settings. Returns whether anything moved.
+pub fn lift_stored_oauth(settings: &mut ClientSettings) -> bool {
+    const MEMBERS: [&str; 7] = [
+        "AllowedOAuthFlowsUserPoolClient",
+        "AllowedOAuthFlows",
+        "AllowedOAuthScopes",
+        "CallbackURLs",
+        "LogoutURLs",
+        "DefaultRedirectURI",
+        "SupportedIdentityProviders",
+    ];
+    let Ok(Value::Object(mut kept)) = serde_json::from_str::<Value>(&settings.passthrough) else { return false };
+    let old: Map<String, Value> = MEMBERS.iter().filter_map(|m| kept.remove(*m).map(|v| (m.to_string(), v))).collect();
+    if old.is_empty() {
+        return false;
+    }
+    // They were validated when stored; a value the typed parse refuses stays where it was.
+    match parse_oauth(&Input::from_map(old)) {
+        Ok(oauth) => {
+            settings.oauth = oauth;
+            settings.passthrough = Value::Object(kept).to_string();
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 /// Cognito keeps each list member once, in the order given.
 fn dedup(list: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(list.len());
@@ -257,4 +287,30 @@ pub fn client_json(client: &AppClient) -> Value {
 /// `UserPoolClientDescription`, for `ListUserPoolClients`.
 pub fn client_description_json(client: &AppClient) -> Value {
     json!({ "ClientId": client.client_id, "UserPoolId": client.pool_id, "ClientName": client.name })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oauth_members_stored_as_text_become_typed() {
+        let mut settings = ClientSettings {
+            passthrough: json!({
+                "AllowedOAuthFlows": ["code"],
+                "AllowedOAuthScopes": ["openid"],
+                "AllowedOAuthFlowsUserPoolClient": true,
+                "CallbackURLs": ["https://app.example.com/cb"],
+                "AnalyticsConfiguration": {"ApplicationId": "a"}
+            })
+            .to_string(),
+            ..Default::default()
+        };
+        assert!(lift_stored_oauth(&mut settings));
+        assert!(settings.oauth.enabled);
+        assert_eq!(settings.oauth.flows, [OAuthFlow::Code]);
+        assert_eq!(settings.oauth.callback_urls, ["https://app.example.com/cb"]);
+        assert_eq!(settings.passthrough, json!({"AnalyticsConfiguration": {"ApplicationId": "a"}}).to_string());
+        assert!(!lift_stored_oauth(&mut settings), "once");
+    }
 }

@@ -85,6 +85,7 @@ pub fn aws_type(e: &DomainError) -> &'static str {
         DomainError::InvalidOAuthFlow(_) => "InvalidOAuthFlowException",
         DomainError::ScopeDoesNotExist(_) => "ScopeDoesNotExistException",
         DomainError::ManagedLoginBrandingExists(_) => "ManagedLoginBrandingExistsException",
+        DomainError::OperationNotEnabled(_) => "OperationNotEnabledException",
         DomainError::Internal(_) => "InternalErrorException",
     }
 }
@@ -128,7 +129,8 @@ pub fn http_status(e: &DomainError) -> u16 {
         | DomainError::WebAuthnCredentialNotSupported(_)
         | DomainError::InvalidOAuthFlow(_)
         | DomainError::ScopeDoesNotExist(_)
-        | DomainError::ManagedLoginBrandingExists(_) => 400,
+        | DomainError::ManagedLoginBrandingExists(_)
+        | DomainError::OperationNotEnabled(_) => 400,
     }
 }
 
@@ -201,6 +203,7 @@ mod tests {
             (DomainError::InvalidOAuthFlow(m()), "InvalidOAuthFlowException", 400),
             (DomainError::ScopeDoesNotExist(m()), "ScopeDoesNotExistException", 400),
             (DomainError::ManagedLoginBrandingExists(m()), "ManagedLoginBrandingExistsException", 400),
+            (DomainError::OperationNotEnabled(m()), "OperationNotEnabledException", 400),
             (DomainError::Internal(m()), "InternalErrorException", 500),
         ];
         for (e, name, status) in table {

@@ -108,6 +108,7 @@ operations!(
     DescribeManagedLoginBrandingByClient,
     UpdateManagedLoginBranding,
     DeleteManagedLoginBranding,
+    GetClientToken,
 );
 
 /// The operations Cognito authorises by what is in the body (a client id, a token, a

@@ -283,6 +283,13 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         (None, None) => KeySealer::ephemeral(),
     };
     check_sealing_key(store.as_ref(), &sealer, &settings).await?;
+    let lifted = cognate_server::upgrade::lift_client_oauth(store.as_ref())
+        .await
+        .map_err(anyhow::Error::msg)
+        .context("cannot upgrade the app clients' OAuth settings")?;
+    if lifted > 0 {
+        tracing::info!(clients = lifted, "app clients' OAuth settings now act (they were only echoed before)");
+    }
     let cost = settings.password_cost;
     let passwords = Argon2Passwords::new(cost.memory_kib, cost.iterations, cost.parallelism)
         .map_err(|e| anyhow::anyhow!("invalid [passwords] cost: {e}"))?;

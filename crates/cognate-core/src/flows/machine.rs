@@ -4,10 +4,14 @@ use subtle::ConstantTimeEq;
 
 use super::Cognate;
 use crate::client::AppClient;
+use crate::error::DomainError;
 use crate::ids::Timestamp;
 use crate::oauth::{OAuthError, OAuthFlow};
 use crate::pool::UserPool;
 use crate::triggers::{Metadata, TokenOverrides, TriggerKind, TriggerRequest};
+
+/// The explicit auth flow of clients that get machine tokens through `GetClientToken`.
+pub const CLIENT_TOKEN_FLOW: &str = "ALLOW_CLIENT_TOKEN_AUTH";
 
 /// An access token for an app client acting for itself: no user, no ID or refresh token.
 #[derive(Debug)]
@@ -56,16 +60,62 @@ impl Cognate {
         if !oauth.enabled {
             return Err(OAuthError::InvalidGrant);
         }
-        let requested: Vec<&str> = match scope.map(str::split_whitespace) {
-            Some(list) => list.collect(),
-            None => oauth.scopes.iter().map(String::as_str).collect(),
+        let requested: Option<Vec<&str>> = scope.map(|s| s.split_whitespace().collect());
+        let scopes = self.machine_scopes(&client, &pool, requested).await?.ok_or(OAuthError::InvalidScope)?;
+        if client.secret.is_none() || !oauth.allows(OAuthFlow::ClientCredentials) {
+            return Err(OAuthError::UnauthorizedClient);
+        }
+        Ok(self.machine_grant(client, pool, scopes, client_metadata).await?)
+    }
+
+    /// `GetClientToken`: the client-credentials grant through the API, for clients whose only
+    /// auth flow is `ALLOW_CLIENT_TOKEN_AUTH`.
+    pub async fn client_token(
+        &self,
+        client_id: &str,
+        secret: &str,
+        scopes: Option<Vec<String>>,
+        client_metadata: Metadata,
+    ) -> crate::error::Result<MachineGrant> {
+        let auth = ClientAuth { client_id, secret: Some(secret) };
+        let invalid = || DomainError::not_authorized("Invalid client or secret");
+        let (client, pool) = match self.authenticate_client(&auth).await {
+            Ok(found) => found,
+            Err(OAuthError::Domain(e)) => return Err(e),
+            Err(_) => return Err(invalid()),
         };
-        if requested.iter().any(|s| !oauth.scopes.iter().any(|a| a == s)) {
+        if !client.settings.explicit_auth_flows.as_ref().is_some_and(|f| f.iter().any(|f| f == CLIENT_TOKEN_FLOW)) {
+            return Err(DomainError::OperationNotEnabled(
+                "ALLOW_CLIENT_TOKEN_AUTH is not enabled for this app client.".into(),
+            ));
+        }
+        let requested: Option<Vec<&str>> = scopes.as_ref().map(|s| s.iter().map(String::as_str).collect());
+        let scopes = match self.machine_scopes(&client, &pool, requested).await {
+            Ok(Some(scopes)) => scopes,
+            Ok(None) => return Err(DomainError::invalid("Invalid scope requested.")),
+            Err(OAuthError::Domain(e)) => return Err(e),
+            Err(_) => return Err(DomainError::invalid("Invalid scope requested.")),
+        };
+        self.machine_grant(client, pool, scopes, client_metadata).await
+    }
+
+    /// The custom scopes a machine token gets: those asked for (else all the client may have)
+    /// whose resource server still defines them. `None` when none is left; an asked scope the
+    /// client may not have is `invalid_scope`.
+    async fn machine_scopes(
+        &self,
+        client: &AppClient,
+        pool: &UserPool,
+        requested: Option<Vec<&str>>,
+    ) -> Result<Option<Vec<String>>, OAuthError> {
+        let allowed = &client.settings.oauth.scopes;
+        let requested = requested.unwrap_or_else(|| allowed.iter().map(String::as_str).collect());
+        if requested.iter().any(|s| !allowed.iter().any(|a| a == s)) {
             return Err(OAuthError::InvalidScope);
         }
         // A scope its resource server no longer defines is inactive: left out, not refused.
         let mut scopes: Vec<String> = Vec::new();
-        for (server, name) in oauth.custom_scopes() {
+        for (server, name) in client.settings.oauth.custom_scopes() {
             let full = format!("{server}/{name}");
             if !requested.contains(&full.as_str()) || scopes.contains(&full) {
                 continue;
@@ -74,16 +124,20 @@ impl Cognate {
                 scopes.push(full);
             }
         }
-        if scopes.is_empty() {
-            return Err(OAuthError::InvalidScope);
-        }
-        if client.secret.is_none() || !oauth.allows(OAuthFlow::ClientCredentials) {
-            return Err(OAuthError::UnauthorizedClient);
-        }
+        Ok((!scopes.is_empty()).then_some(scopes))
+    }
+
+    async fn machine_grant(
+        &self,
+        client: AppClient,
+        pool: UserPool,
+        mut scopes: Vec<String>,
+        client_metadata: Metadata,
+    ) -> crate::error::Result<MachineGrant> {
         let overrides = self.machine_token_overrides(&pool, &client, &scopes, client_metadata).await?;
-        scopes.extend(
-            overrides.scopes_add.iter().filter(|s| !s.is_empty() && !scopes.contains(s)).cloned().collect::<Vec<_>>(),
-        );
+        let added: Vec<String> =
+            overrides.scopes_add.iter().filter(|s| !s.is_empty() && !scopes.contains(s)).cloned().collect();
+        scopes.extend(added);
         scopes.retain(|s| !overrides.scopes_suppress.contains(s));
         Ok(MachineGrant { pool, client, scopes, now: self.clock.now(), overrides })
     }
@@ -95,7 +149,7 @@ impl Cognate {
         client: &AppClient,
         scopes: &[String],
         client_metadata: Metadata,
-    ) -> Result<TokenOverrides, OAuthError> {
+    ) -> crate::error::Result<TokenOverrides> {
         if pool.settings.pre_token_generation_version.as_deref() != Some("V3_0") {
             return Ok(TokenOverrides::default());
         }

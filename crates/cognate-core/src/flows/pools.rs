@@ -142,6 +142,7 @@ impl Cognate {
     ) -> Result<AppClient> {
         self.pool(pool_id).await?;
         self.check_oauth(pool_id, &settings.oauth, generate_secret).await?;
+        Self::check_client_token_flow(&settings, generate_secret)?;
         let now = self.clock.now();
         let client = AppClient {
             pool_id: pool_id.into(),
@@ -171,6 +172,7 @@ impl Cognate {
             client.name = name;
         }
         self.check_oauth(pool_id, &changes.settings.oauth, client.secret.is_some()).await?;
+        Self::check_client_token_flow(&changes.settings, client.secret.is_some())?;
         client.settings = changes.settings;
         client.modified = self.clock.now();
         self.store.update_client(&client).await?;
@@ -178,6 +180,23 @@ impl Cognate {
     }
 
     /// The OAuth members against the pool: identity providers and custom scopes must exist.
+    /// `ALLOW_CLIENT_TOKEN_AUTH` stands alone and needs a secret (GetClientToken).
+    fn check_client_token_flow(settings: &ClientSettings, has_secret: bool) -> Result<()> {
+        let flows = settings.explicit_auth_flows.as_deref().unwrap_or_default();
+        if !flows.iter().any(|f| f == super::machine::CLIENT_TOKEN_FLOW) {
+            return Ok(());
+        }
+        if flows.len() > 1 {
+            return Err(DomainError::invalid(
+                "ALLOW_CLIENT_TOKEN_AUTH can not be combined with other authentication flows.",
+            ));
+        }
+        if !has_secret {
+            return Err(DomainError::invalid("ALLOW_CLIENT_TOKEN_AUTH requires a client secret."));
+        }
+        Ok(())
+    }
+
     async fn check_oauth(&self, pool_id: &str, oauth: &OAuthSettings, has_secret: bool) -> Result<()> {
         // No federated provider can be created yet, so COGNITO is the only one there is.
         if let Some(idp) = oauth.identity_providers.iter().find(|p| p.as_str() != "COGNITO") {

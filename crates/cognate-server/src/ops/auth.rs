@@ -151,3 +151,23 @@ async fn auth_factors_json(ctx: &Ctx<'_>, user: &cognate_core::user::User) -> Op
     }
     Ok(out)
 }
+
+/// GetClientToken: a machine-to-machine access token through the API.
+pub async fn get_client_token(ctx: &Ctx<'_>, input: &Input) -> OpResult {
+    let client_id = input.req_str("ClientId", &rules::CLIENT_ID)?;
+    let secret = input.req_str("Secret", &rules::CLIENT_SECRET)?;
+    let scopes = input.opt_str_list("Scopes", &rules::SCOPE, 50)?;
+    let metadata = input.opt_string_map("ClientMetadata")?;
+    let state = ctx.state;
+    let grant = state.cognate.client_token(&client_id, &secret, scopes, metadata).await?;
+    let keys = state.keys.for_pool(state.cognate.store.as_ref(), &grant.pool.id, grant.now).await?;
+    let issuer = format!("{}/{}", state.public_url, grant.pool.id);
+    let rng = state.cognate.rng.clone();
+    let (token, expires_in) =
+        tokio::task::spawn_blocking(move || tokens::mint_machine(&keys, &grant, &issuer, rng.as_ref()))
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))??;
+    Ok(
+        json!({ "ClientAuthenticationResult": { "AccessToken": token, "ExpiresIn": expires_in, "TokenType": "Bearer" } }),
+    )
+}

@@ -110,6 +110,7 @@ pub async fn dispatch(op: Operation, ctx: &Ctx<'_>, input: &Input) -> OpResult {
         Operation::ListResourceServers => hosting::list_resource_servers(ctx, input).await,
         Operation::UpdateResourceServer => hosting::update_resource_server(ctx, input).await,
         Operation::DeleteResourceServer => hosting::delete_resource_server(ctx, input).await,
+        Operation::GetClientToken => auth::get_client_token(ctx, input).await,
         Operation::SetUICustomization => branding::set_ui_customization(ctx, input).await,
         Operation::GetUICustomization => branding::get_ui_customization(ctx, input).await,
         Operation::CreateManagedLoginBranding => branding::create_managed_login_branding(ctx, input).await,
