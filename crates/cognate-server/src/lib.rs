@@ -7,6 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 mod connections;
+mod cors;
 pub mod delivery;
 mod hosted;
 pub mod lambda;
@@ -63,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .route("/oauth2/revoke", post(oauth::revoke::revoke))
         .route("/oauth2/userInfo", get(oauth::userinfo::user_info).post(oauth::userinfo::user_info))
         .fallback(protocol::not_found)
+        .layer(axum::middleware::from_fn(cors::cors))
         .layer(axum::middleware::from_fn(protocol::contain_panics))
         .layer(axum::middleware::from_fn(protocol::request_id))
         .with_state(state)
