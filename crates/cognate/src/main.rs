@@ -324,8 +324,8 @@ async fn serve(settings: config::Settings) -> anyhow::Result<()> {
         (Some(url), _) => url.clone(),
         (None, Some((listener, _))) => {
             let tls_address = listener.local_addr()?;
-            let host =
-                if tls_address.ip().is_loopback() { "localhost".to_string() } else { tls_address.ip().to_string() };
+            let ip = tls_address.ip();
+            let host = if ip.is_loopback() || ip.is_unspecified() { "localhost".to_string() } else { ip.to_string() };
             format!("https://{host}:{}", tls_address.port())
         }
         (None, None) => format!("http://{address}"),

@@ -236,7 +236,7 @@ impl Cognate {
         let mut raw = [0u8; 32];
         self.rng.fill(&mut raw);
         let cookie = ids::hex(&raw);
-        self.put_row(&authz.client, &authz.pool.id, user, &cookie, &Step::SignedUp, SIGN_UP_HOLD).await?;
+        self.put_row(&authz.client, &authz.pool.id, user, &cookie, &Step::SignUpHold, SIGN_UP_HOLD).await?;
         Ok(cookie)
     }
 
@@ -250,7 +250,7 @@ impl Cognate {
     ) -> Result<Option<SignedIn>> {
         let id_hash = hash_refresh_token(cookie);
         let Some(row) = self.store.get_auth_session(&id_hash).await? else { return Ok(None) };
-        let ours = row.challenge == StepKind::SignUp.as_str()
+        let ours = row.challenge == StepKind::SignUpHold.as_str()
             && row.pool_id == authz.pool.id
             && row.sub.as_deref() == Some(user.sub.as_str())
             && self.clock.now() < row.expires;

@@ -184,6 +184,8 @@ pub(crate) enum Step {
     Browser {
         auth_time: i64,
     },
+    /// Not a challenge: the browser that signed up on the hosted pages, until it confirms.
+    SignUpHold,
 }
 
 /// What an authorization code stands for.
@@ -205,6 +207,7 @@ pub(crate) enum StepKind {
     Registration,
     Code,
     Browser,
+    SignUpHold,
 }
 
 impl StepKind {
@@ -215,6 +218,7 @@ impl StepKind {
             Self::Registration => "WEB_AUTHN_REGISTRATION",
             Self::Code => "AUTHORIZATION_CODE",
             Self::Browser => "BROWSER_SESSION",
+            Self::SignUpHold => "SIGN_UP_HOLD",
         }
     }
 
@@ -224,6 +228,7 @@ impl StepKind {
             "WEB_AUTHN_REGISTRATION" => Some(Self::Registration),
             "AUTHORIZATION_CODE" => Some(Self::Code),
             "BROWSER_SESSION" => Some(Self::Browser),
+            "SIGN_UP_HOLD" => Some(Self::SignUpHold),
             other => ChallengeName::parse(other).map(Self::Challenge),
         }
     }
@@ -262,6 +267,7 @@ impl Step {
             Self::WebAuthnRegistration { .. } => return StepKind::Registration,
             Self::AuthorizationCode(_) => return StepKind::Code,
             Self::Browser { .. } => return StepKind::Browser,
+            Self::SignUpHold => return StepKind::SignUpHold,
         })
     }
 
@@ -323,6 +329,7 @@ impl Step {
             Self::Browser { auth_time } => {
                 w.num(auth_time.unsigned_abs());
             }
+            Self::SignUpHold => {}
             Self::SignedUp => {}
         }
         w.finish()
@@ -349,6 +356,7 @@ impl Step {
                 };
                 return r.is_empty().then_some(Self::AuthorizationCode(grant));
             }
+            StepKind::SignUpHold => return r.is_empty().then_some(Self::SignUpHold),
             StepKind::Browser => {
                 let auth_time = i64::try_from(r.num()?).ok()?;
                 return r.is_empty().then_some(Self::Browser { auth_time });
@@ -591,6 +599,7 @@ mod tests {
                 auth_time: 1_700_000_000_000,
             }),
             Step::Browser { auth_time: 42 },
+            Step::SignUpHold,
             Step::DeviceSrpAuth { proof: Proof::first(FirstFactor::Srp).with_device(Some("us-east-1_x".into())) },
             Step::DevicePasswordVerifier { proof: Proof::first(FirstFactor::Password), key: vec![9; 16] },
             Step::NewPasswordRequired { proof: Proof::first(FirstFactor::SignUp) },

@@ -51,13 +51,16 @@ pub async fn user_info(State(state): State<AppState>, headers: HeaderMap) -> Res
         }
         Err(_) => return invalid_token(),
     };
-    let client = match verified.str("client_id") {
-        Some(id) => state.cognate.store.get_client(id).await.ok().flatten(),
-        None => None,
+    // The client's ReadAttributes decide what it may read: no client, no answer.
+    let client = match state.cognate.store.get_client(verified.str("client_id").unwrap_or_default()).await {
+        Ok(Some(client)) => client,
+        Ok(None) => return invalid_token(),
+        Err(e) => {
+            tracing::error!(error = %e, "userInfo failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     };
-    let readable = |name: &str| {
-        client.as_ref().and_then(|c| c.settings.read_attributes.as_ref()).is_none_or(|r| r.iter().any(|a| a == name))
-    };
+    let readable = |name: &str| client.settings.read_attributes.as_ref().is_none_or(|r| r.iter().any(|a| a == name));
     // `openid` alone shows every readable attribute; `email`, `phone` and `profile` narrow it.
     let narrowed = scopes.iter().any(|s| matches!(*s, "email" | "phone" | "profile"));
     let shown = |name: &str| {
